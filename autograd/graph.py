@@ -1,0 +1,44 @@
+"""The one graph traversal. `backward`, `autograd.grad`, `viz` and diagnostics all use it.
+
+Every node (scalar `Value` or `Tensor`) carries `_parents` (an ordered tuple) and `_seq`, a
+number drawn from one global counter when the node is made. A parent always exists before
+its child, so creation order is already a topological order: we only have to find the
+nodes reachable from the roots (an iterative walk, no recursion, so a 1,000,000-node chain
+is fine) and sort them by `_seq` (done in C by `list.sort`).
+
+>>> from autograd import Value
+>>> a = Value(2.0, label="a"); b = a * a + a
+>>> [n.label or n.op for n in topological_order(b)]
+['a', '*', '+']
+"""
+from __future__ import annotations
+
+import itertools
+from operator import attrgetter
+from typing import Any, Iterable, List
+
+# Shared by Value and Tensor so mixed drawings still order correctly.
+next_seq = itertools.count().__next__
+_by_seq = attrgetter("_seq")
+
+
+def topological_order(roots: Any) -> List[Any]:
+    """All nodes reachable from `roots` (a node or an iterable of nodes), parents first."""
+    found = list(roots) if isinstance(roots, (list, tuple)) else [roots]
+    seen = set(map(id, found))
+    add = seen.add
+    append = found.append
+    # `found` grows while we iterate over it: a breadth-first walk with no recursion.
+    for node in found:
+        for parent in node._parents:
+            key = id(parent)
+            if key not in seen:
+                add(key)
+                append(parent)
+    found.sort(key=_by_seq)
+    return found
+
+
+def leaves(roots: Any) -> Iterable[Any]:
+    """The nodes without parents (inputs, parameters, constants) reachable from `roots`."""
+    return [n for n in topological_order(roots) if not n._parents]

@@ -1,0 +1,296 @@
+"""`Value`: a scalar node of the computational graph (micrograd-compatible, grown up).
+
+>>> from autograd import Value
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+>>> y = (x * w).tanh(); y.backward()
+>>> round(x.grad, 6), round(w.grad, 6)
+(-0.00074, 0.000494)
+"""
+from __future__ import annotations
+
+import numbers
+from operator import attrgetter
+from typing import Any, Iterable, Sequence
+
+from .errors import DomainError
+from .graph import next_seq, topological_order
+from .mode import STATE
+from .scalar_rules import RULES, local_derivatives
+
+_new = object.__new__
+_data = attrgetter("data")
+_FORWARD = {op: rule.forward for op, rule in RULES.items()}
+_LOCAL = {op: rule.local for op, rule in RULES.items()}
+
+
+def _as_float(x: Any) -> float:
+    if isinstance(x, numbers.Real):
+        return float(x)
+    if hasattr(x, "shape"):
+        raise TypeError(f"Value holds one number, got a {type(x).__name__}; Value and Tensor "
+                        f"don't mix: use Value(t.item()) or Tensor(v.data)")
+    raise TypeError(f"Value needs a real number, got {type(x).__name__}: {x!r}")
+
+
+def _lift(x: Any) -> "Value":
+    """A number met in an expression becomes a constant leaf, as in micrograd."""
+    return x if type(x) is Value else Value(x)
+
+
+def _node(data: float, parents: tuple, op: str, arg: Any = None) -> "Value":
+    # The hot path: no __init__ checks, no closure, parents kept in order.
+    v = _new(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._arg = arg
+    v._seq = next_seq()
+    if STATE.grad_enabled:
+        v._parents = parents
+        v._op = op
+        v._scope = STATE.scope
+    else:
+        v._parents = ()
+        v._op = ""
+        v._scope = None
+    return v
+
+
+def _named(err: DomainError, operands: Sequence["Value"]) -> DomainError:
+    for v in operands:
+        if v.data == err.operand and v.label:
+            return err.naming(v.label)
+    return err
+
+
+def _apply(op: str, operands: tuple, arg: Any = None) -> "Value":
+    try:
+        if arg is None:
+            data = _FORWARD[op](*map(_data, operands))
+        else:
+            data = _FORWARD[op](*map(_data, operands), arg)
+    except DomainError as err:
+        raise _named(err, operands) from None
+    return _node(data, operands, op, arg)
+
+
+class Value:
+    """A scalar that remembers how it was computed.
+
+    The node protocol shared with `Tensor` (and all that `viz` reads): `data`, `grad`,
+    `parents`, `op`, `label`.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "_parents", "_arg", "_seq", "_scope",
+                 "__weakref__")
+
+    def __init__(self, data: Any, _children: Iterable["Value"] = (), _op: str = "",
+                 label: str = "") -> None:
+        self.data = data if type(data) is float else _as_float(data)
+        self.grad = 0.0
+        self.label = label
+        self._op = _op
+        self._parents = tuple(_children)
+        self._arg = None
+        self._seq = next_seq()
+        self._scope = STATE.scope
+
+    # ---- the node protocol ----
+    @property
+    def parents(self) -> tuple:
+        return self._parents
+
+    @property
+    def op(self) -> str:
+        """The op that made this node ('' for a leaf); `'**'` shows its exponent."""
+        return f"**{self._arg:g}" if self._op == "**" else self._op
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self._parents
+
+    def item(self) -> float:
+        return self.data
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data}, grad={self.grad})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Comparisons look at data (handy in training loops); == stays identity so Values can
+    # live in sets and dicts, as in micrograd.
+    def __lt__(self, other: Any) -> bool:
+        return self.data < _as_number(other)
+
+    def __le__(self, other: Any) -> bool:
+        return self.data <= _as_number(other)
+
+    def __gt__(self, other: Any) -> bool:
+        return self.data > _as_number(other)
+
+    def __ge__(self, other: Any) -> bool:
+        return self.data >= _as_number(other)
+
+    # ---- arithmetic ----
+    def __add__(self, other: Any) -> "Value":
+        return _apply("+", (self, _lift(other)))
+
+    def __radd__(self, other: Any) -> "Value":
+        return _apply("+", (_lift(other), self))
+
+    def __sub__(self, other: Any) -> "Value":
+        return _apply("-", (self, _lift(other)))
+
+    def __rsub__(self, other: Any) -> "Value":
+        return _apply("-", (_lift(other), self))
+
+    def __mul__(self, other: Any) -> "Value":
+        return _apply("*", (self, _lift(other)))
+
+    def __rmul__(self, other: Any) -> "Value":
+        return _apply("*", (_lift(other), self))
+
+    def __truediv__(self, other: Any) -> "Value":
+        return _apply("/", (self, _lift(other)))
+
+    def __rtruediv__(self, other: Any) -> "Value":
+        return _apply("/", (_lift(other), self))
+
+    def __pow__(self, other: Any) -> "Value":
+        if type(other) is Value:
+            return _apply("pow", (self, other))
+        return _apply("**", (self,), float(_as_float(other)))
+
+    def __rpow__(self, other: Any) -> "Value":
+        return _apply("pow", (_lift(other), self))
+
+    def __neg__(self) -> "Value":
+        return _apply("neg", (self,))
+
+    def __pos__(self) -> "Value":
+        return self
+
+    def __abs__(self) -> "Value":
+        return _apply("abs", (self,))
+
+    # ---- functions ----
+    def exp(self) -> "Value":
+        return _apply("exp", (self,))
+
+    def log(self) -> "Value":
+        return _apply("log", (self,))
+
+    def sqrt(self) -> "Value":
+        return _apply("sqrt", (self,))
+
+    def tanh(self) -> "Value":
+        return _apply("tanh", (self,))
+
+    def sigmoid(self) -> "Value":
+        return _apply("sigmoid", (self,))
+
+    def relu(self) -> "Value":
+        return _apply("relu", (self,))
+
+    def leaky_relu(self, alpha: float = 0.01) -> "Value":
+        return _apply("leaky_relu", (self,), float(alpha))
+
+    def elu(self, alpha: float = 1.0) -> "Value":
+        return _apply("elu", (self,), float(alpha))
+
+    def gelu(self) -> "Value":
+        return _apply("gelu", (self,))
+
+    def normal_cdf(self) -> "Value":
+        return _apply("normal_cdf", (self,))
+
+    def softplus(self) -> "Value":
+        return _apply("softplus", (self,))
+
+    def sin(self) -> "Value":
+        return _apply("sin", (self,))
+
+    def cos(self) -> "Value":
+        return _apply("cos", (self,))
+
+    def abs(self) -> "Value":
+        return _apply("abs", (self,))
+
+    def maximum(self, other: Any) -> "Value":
+        return _apply("maximum", (self, _lift(other)))
+
+    def minimum(self, other: Any) -> "Value":
+        return _apply("minimum", (self, _lift(other)))
+
+    # ---- graph ----
+    def detach(self) -> "Value":
+        """A new leaf with the same data: gradients stop here."""
+        return Value(self.data, label=self.label)
+
+    # ---- hooks used by autograd.grad (shared with Tensor) ----
+    def _seed_gradient(self, seed: Any, create_graph: bool) -> Any:
+        return 1.0 if seed is None else seed
+
+    def _vjp(self, g: Any, create_graph: bool) -> list:
+        return [d * g for d in local_derivatives(self, differentiable=create_graph)]
+
+    def _wrap_gradient(self, g: Any, create_graph: bool) -> Any:
+        # Without create_graph a scalar gradient is just a number; with it, a Value (a
+        # constant leaf when the gradient does not depend on any input).
+        if create_graph:
+            return g if type(g) is Value else Value(g)
+        return g.data if type(g) is Value else float(g)
+
+    def backward(self) -> None:
+        """Backpropagate from this node: seed d(self)/d(self) = 1 and apply the chain rule.
+
+        Leaves accumulate (call `zero_grad` between steps, as in PyTorch); interior nodes are
+        recomputed from zero on every call, so calling backward twice gives exactly twice the
+        leaf gradients. Every node keeps its gradient so drawings can show it.
+        """
+        order = topological_order(self)
+        for node in order:
+            if node._parents:
+                node.grad = 0.0
+        self.grad += 1.0
+        local = _LOCAL
+        for node in reversed(order):
+            parents = node._parents
+            if not parents:
+                continue
+            g = node.grad
+            n = len(parents)
+            op = node._op
+            if n == 2 and op != "affine":
+                a, b = parents
+                da, db = local[op](node.data, a.data, b.data, node._arg)
+                a.grad += da * g
+                b.grad += db * g
+            elif n == 1 and op != "affine":
+                a = parents[0]
+                a.grad += local[op](node.data, a.data, node._arg) * g
+            else:
+                ds = local[op](node.data, [p.data for p in parents], node._arg)
+                for p, d in zip(parents, ds):
+                    p.grad += d * g
+
+
+def _as_number(x: Any) -> float:
+    return x.data if type(x) is Value else x
+
+
+def affine(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Value:
+    """w·x + b as ONE node (a neuron's pre-activation): same numbers as the per-op graph,
+    summed in micrograd's order (b + w0*x0 + w1*x1 + ...), far fewer nodes.
+
+    >>> w = [Value(0.5), Value(-0.5)]
+    >>> affine(w, [1.0, -1.0], Value(0.0)).data
+    1.0
+    """
+    xs = tuple(x if type(x) is Value else Value(x) for x in inputs)
+    n = len(weights)
+    if len(xs) != n:
+        raise ValueError(f"affine: {n} weights but {len(xs)} inputs")
+    operands = (*weights, bias, *xs)
+    return _node(_FORWARD["affine"]([p.data for p in operands], n), operands, "affine", n)

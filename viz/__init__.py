@@ -1,0 +1,1 @@
+"""Graph drawings of any glassgrad graph."""

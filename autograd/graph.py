@@ -25,15 +25,16 @@ _by_seq = attrgetter("_seq")
 def topological_order(roots: Any) -> List[Any]:
     """All nodes reachable from `roots` (a node or an iterable of nodes), parents first."""
     found = list(roots) if isinstance(roots, (list, tuple)) else [roots]
-    seen = set(map(id, found))
+    # Nodes hash by identity (Tensor keeps object.__hash__ although its == is elementwise;
+    # a set compares hashes before ever calling ==), so they go in the set directly.
+    seen = set(found)
     add = seen.add
     append = found.append
     # `found` grows while we iterate over it: a breadth-first walk with no recursion.
     for node in found:
         for parent in node._parents:
-            key = id(parent)
-            if key not in seen:
-                add(key)
+            if parent not in seen:
+                add(parent)
                 append(parent)
     found.sort(key=_by_seq)
     return found

@@ -175,6 +175,29 @@ _rule("sin", "sin", math.sin, lambda out, a, arg: _cos(a))
 _rule("cos", "cos", math.cos, lambda out, a, arg: -_sin(a))
 _rule("abs", "|·|", abs, lambda out, a, arg: _sign(a))
 
+
+
+def _bce(p: float, y: float) -> float:
+    if not 0.0 <= p <= 1.0:
+        raise DomainError("binary_cross_entropy", p, "the probability must be in [0, 1]")
+    return -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
+
+
+def _clamped_log(x: float) -> float:
+    # PyTorch's BCELoss clamps log at -100 so the loss stays finite at p = 0 or 1.
+    return max(math.log(x), -100.0) if x > 0.0 else -100.0
+
+
+def _bce_local(out: Any, p: Any, y: Any, arg: Any) -> tuple:
+    # PyTorch's backward: (p - y) / max(p (1 - p), 1e-12).
+    den = p * (1.0 - p)
+    dp = (p - y) / (den if _num(den) > 1e-12 else 1e-12)
+    dy = _clamped_log(1.0 - _num(p)) - _clamped_log(_num(p))
+    return dp, dy
+
+
+_rule("binary_cross_entropy", "BCE", _bce, _bce_local)
+
 # n-ary: a neuron's pre-activation w·x + b as one node. Operands are (*w, b, *x), arg = len(w).
 _rule("affine", "w·x+b",
       lambda ops, n: sum(map(operator.mul, ops[:n], ops[n + 1:]), ops[n]),

@@ -1,1 +1,13 @@
-"""Neural-network building blocks on top of the engine."""
+"""Neural-network building blocks: `Module`, scalar `Neuron/Layer/MLP`, losses, optimizers.
+
+>>> import nn
+>>> from autograd import Value
+>>> model = nn.MLP(2, [4, 1], seed=0)
+>>> loss = nn.mse_loss(model([1.0, -1.0]), 1.0)
+>>> loss.backward()
+"""
+from . import optim
+from .module import IncompatibleKeys, Module, is_parameter
+from .scalar import MLP, Layer, Neuron
+from .scalar_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
+                            cross_entropy, hinge_loss, huber_loss, l1_loss, mse_loss)

@@ -1,0 +1,70 @@
+"""`RMSprop`: divide the gradient by a running root-mean-square of recent gradients.
+
+PyTorch's algorithm (g gradient, θ parameter, s the mean square, a the mean, b the buffer):
+
+    g ← -g                                  if maximize
+    g ← g + weight_decay·θ                  if weight_decay ≠ 0
+    s ← α·s + (1 − α)·g²
+    a ← α·a + (1 − α)·g;  d ← √(s − a²) + ε if centered (variance instead of mean square)
+    d ← √s + ε                              otherwise
+    b ← momentum·b + g/d;  θ ← θ − lr·b     if momentum > 0
+    θ ← θ − lr·g/d                          otherwise
+
+There is no bias correction: the first steps are large (√s starts at √(1−α)·|g|).
+
+>>> from autograd import Value
+>>> w = Value(1.0); w.grad = 2.0
+>>> RMSprop([w], lr=0.01).step()            # 1 − 0.01·2/(√0.01·2 + 1e-8)
+>>> round(w.data, 6)
+0.9
+"""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .optimizer import Optimizer, _check_range, _sqrt, _zeros_like
+
+
+class RMSprop(Optimizer):
+    """RMSprop(params, lr=1e-2, alpha=0.99, eps=1e-8, weight_decay=0, momentum=0,
+    centered=False, *, maximize=False).
+
+    State per parameter: `step`, `square_avg`, plus `momentum_buffer` (momentum > 0) and
+    `grad_avg` (centered).
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-2, alpha: float = 0.99,
+                 eps: float = 1e-8, weight_decay: float = 0, momentum: float = 0,
+                 centered: bool = False, *, maximize: bool = False) -> None:
+        _check_range("lr", lr, lr >= 0, ">= 0")
+        _check_range("eps", eps, eps >= 0, ">= 0")
+        _check_range("momentum", momentum, momentum >= 0, ">= 0")
+        _check_range("weight_decay", weight_decay, weight_decay >= 0, ">= 0")
+        _check_range("alpha", alpha, alpha >= 0, ">= 0")
+        super().__init__(params, dict(lr=lr, alpha=alpha, eps=eps, weight_decay=weight_decay,
+                                      momentum=momentum, centered=centered,
+                                      maximize=maximize))
+
+    def _update(self, p: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        alpha, momentum = group["alpha"], group["momentum"]
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = _zeros_like(p.data)
+            if momentum > 0:
+                state["momentum_buffer"] = _zeros_like(p.data)
+            if group["centered"]:
+                state["grad_avg"] = _zeros_like(p.data)
+        state["step"] += 1
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * p.data
+        s = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * grad * grad
+        if group["centered"]:
+            a = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * grad
+            denom = _sqrt(s - a * a) + group["eps"]
+        else:
+            denom = _sqrt(s) + group["eps"]
+        if momentum > 0:
+            buf = state["momentum_buffer"] = momentum * state["momentum_buffer"] + grad / denom
+            p.data -= group["lr"] * buf
+        else:
+            p.data -= group["lr"] * grad / denom

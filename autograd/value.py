@@ -16,7 +16,7 @@ from typing import Any, Iterable, Sequence
 from .errors import DomainError
 from .graph import next_seq, topological_order
 from .mode import STATE
-from .scalar_rules import RULES, local_derivatives
+from .scalar_rules import ACCUMULATE, RULES, local_derivatives
 
 _new = object.__new__
 _data = attrgetter("data")
@@ -72,7 +72,9 @@ def _binary(op: str, a: "Value", b: Any) -> "Value":
     try:
         data = _FORWARD[op](a.data, b.data)
     except DomainError as err:
-        raise _named(err, (a, b)) from None
+        # Name the culprit: the divisor of a division, the base of every other binary op
+        # (x / 0 with a labelled x = 0 must not blame x).
+        raise _named(err, (b,) if op == "/" else (a,)) from None
     return _node(data, (a, b), op)
 
 
@@ -285,6 +287,7 @@ class Value:
                 node.grad = 0.0
         self.grad += 1.0
         local = _LOCAL
+        accumulate = ACCUMULATE
         for node in reversed(order):
             parents = node._parents
             if not parents:
@@ -292,12 +295,14 @@ class Value:
             g = node.grad
             n = len(parents)
             op = node._op
-            if n == 2 and op != "affine":
+            if op in accumulate:
+                accumulate[op](node, g)
+            elif n == 2:
                 a, b = parents
                 da, db = local[op](node.data, a.data, b.data, node._arg)
                 a.grad += da * g
                 b.grad += db * g
-            elif n == 1 and op != "affine":
+            elif n == 1:
                 a = parents[0]
                 a.grad += local[op](node.data, a.data, node._arg) * g
             else:
@@ -310,6 +315,22 @@ def _as_number(x: Any) -> float:
     return x.data if type(x) is Value else x
 
 
+class Inputs(tuple):
+    """A tuple already known to hold only Values: a layer converts its inputs once, not once
+    per neuron."""
+
+    __slots__ = ()
+
+
+def as_inputs(xs: Any) -> Inputs:
+    """Numbers become constant leaf Values; Values pass through (a bare Value is one input)."""
+    if type(xs) is Inputs:
+        return xs
+    if type(xs) is Value:
+        return Inputs((xs,))
+    return Inputs([x if type(x) is Value else Value(x) for x in xs])
+
+
 def affine(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Value:
     """w·x + b as ONE node (a neuron's pre-activation): same numbers as the per-op graph,
     summed in micrograd's order (b + w0*x0 + w1*x1 + ...), far fewer nodes.
@@ -318,7 +339,7 @@ def affine(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Valu
     >>> affine(w, [1.0, -1.0], Value(0.0)).data
     1.0
     """
-    xs = tuple(x if type(x) is Value else Value(x) for x in inputs)
+    xs = as_inputs(inputs)
     n = len(weights)
     if len(xs) != n:
         raise ValueError(f"affine: {n} weights but {len(xs)} inputs")

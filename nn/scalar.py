@@ -22,7 +22,7 @@ import math
 import random
 from typing import Any, List, Optional, Sequence, Union
 
-from autograd.value import Value, affine
+from autograd.value import Value, affine, as_inputs
 
 from .module import Module
 
@@ -75,8 +75,7 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def forward(self, x: Union[Sequence[Any], Value]) -> Value:
-        if type(x) is Value:
-            x = [x]
+        x = as_inputs(x)
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
         if self.fused:
@@ -101,6 +100,7 @@ class Layer(Module):
         self.neurons = [Neuron(nin, rng=r, nout=nout, **kwargs) for _ in range(nout)]
 
     def forward(self, x: Union[Sequence[Any], Value]) -> Union[Value, List[Value]]:
+        x = as_inputs(x)  # once per layer, not once per neuron
         out = [n(x) for n in self.neurons]
         return out[0] if len(out) == 1 else out
 

@@ -282,10 +282,16 @@ class Value:
 
     def _backprop(self) -> None:
         order = topological_order(self)
+        # Each pass sums every gradient from zero, then adds a leaf's earlier gradient back
+        # once (as PyTorch adds a pass's total to .grad): adding the contributions into the
+        # old .grad one by one would round differently, and backward twice must give
+        # exactly twice the leaf gradients.
+        held = []
         for node in order:
-            if node._parents:
-                node.grad = 0.0
-        self.grad += 1.0
+            if not node._parents and node.grad:
+                held.append((node, node.grad))
+            node.grad = 0.0
+        self.grad = 1.0
         local = _LOCAL
         accumulate = ACCUMULATE
         for node in reversed(order):
@@ -309,6 +315,8 @@ class Value:
                 ds = local[op](node.data, [p.data for p in parents], node._arg)
                 for p, d in zip(parents, ds):
                     p.grad += d * g
+        for node, earlier in held:
+            node.grad = earlier + node.grad
 
 
 def _as_number(x: Any) -> float:

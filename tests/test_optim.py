@@ -482,3 +482,46 @@ def test_bad_params_raise():
         warnings.simplefilter("always")
         SGD([w, w])
     assert "duplicate" in str(caught[0].message)
+
+
+# ---------------------------------------------------------------- with the real engine
+
+@pytest.mark.parametrize("make", [lambda ps: SGD(ps, lr=0.05, momentum=0.9),
+                                  lambda ps: Adam(ps, lr=0.05),
+                                  lambda ps: RMSprop(ps, lr=0.01)])
+def test_trains_a_scalar_mlp_with_real_backward(make):
+    import nn
+    from nn.utils import clip_grad_norm_
+    model = nn.MLP(2, [8, 1], seed=0)
+    opt = make(list(model.parameters()))
+    data = [([0.0, 1.0], 1.0), ([1.0, 0.0], -1.0), ([1.0, 1.0], 0.5), ([-1.0, 0.5], 0.0)]
+
+    def loss_fn():
+        return sum((model(x) - y) ** 2 for x, y in data) / len(data)
+
+    first = loss_fn().data
+    for _ in range(60):
+        opt.zero_grad()
+        loss = loss_fn()
+        loss.backward()
+        clip_grad_norm_(model.parameters(), 5.0)
+        opt.step()
+    assert loss_fn().data < 0.2 * first
+
+
+def test_real_tensor_parameters_with_backward_match_pytorch():
+    torch = pytest.importorskip("torch")
+    parameter = pytest.importorskip("nn.parameter")
+    w0 = np.array([[1.0, -2.0], [0.5, 3.0]])
+    w, tw = parameter.Parameter(w0.copy()), torch.tensor(w0, requires_grad=True)
+    storage = w.data
+    opt, topt = AdamW([w], lr=0.1, amsgrad=True), torch.optim.AdamW([tw], lr=0.1, amsgrad=True)
+    for _ in range(20):
+        opt.zero_grad()
+        topt.zero_grad()
+        ((w * w * w).sum() + (w * 3).sum()).backward()
+        ((tw * tw * tw).sum() + (tw * 3).sum()).backward()
+        opt.step()
+        topt.step()
+    assert w.data is storage and w.grad is not None
+    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-9, atol=1e-12)

@@ -303,11 +303,11 @@ class _Parser:
         return node
 
     @contextlib.contextmanager
-    def nested(self) -> Iterator[None]:
+    def nested(self, opener: _Token) -> Iterator[None]:
         self.depth += 1
         if self.depth > self.max_depth:
             raise self.error(f"expression nested too deeply: more than {self.max_depth} levels "
-                             f"of parentheses, calls, signs or powers", kind="limit")
+                             f"of parentheses, calls, signs or powers", opener, "limit")
         try:
             yield
         finally:
@@ -393,7 +393,7 @@ class _Parser:
         if self.at("-") or self.at("+"):
             tok = self.tok
             self.i += 1
-            with self.nested():
+            with self.nested(tok):
                 operand = self.unary()
             if tok.text == "+":
                 operand.start = tok.start   # +x is x; keep the span for error messages
@@ -412,7 +412,7 @@ class _Parser:
         base = self.atom()
         if self.at("**"):
             self.i += 1
-            with self.nested():
+            with self.nested(self.tokens[self.i - 1]):
                 exponent = self.unary()
             return self.node("bin", "**", (base, exponent), None, base.start, exponent.end,
                              base.constant and exponent.constant)
@@ -429,7 +429,7 @@ class _Parser:
             return self.name()
         if self.at("("):
             self.i += 1
-            with self.nested():
+            with self.nested(tok):
                 inner = self.sum()
             if not self.at(")"):
                 raise self.error(f"expected ')' to close the '(' at column "
@@ -460,7 +460,7 @@ class _Parser:
             raise self.unknown_function(tok)
         self.i += 2   # name and '('
         args: List[Node] = []
-        with self.nested():
+        with self.nested(tok):
             if not self.at(")"):
                 while True:
                     args.append(self.sum())

@@ -1,0 +1,412 @@
+"""The `glassgrad` command line: every command, every error path, one-line errors, exit codes."""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import cli
+
+NEURON = "tanh(x1*w1 + x2*w2 + b)"
+NEURON_AT = "x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432"
+
+
+def viz_ready() -> bool:
+    import viz
+    return hasattr(viz, "draw") and hasattr(viz, "backward_steps")
+
+
+needs_viz = pytest.mark.skipif(not viz_ready(), reason="viz.draw is not there yet")
+
+
+def run(*args: str, code: int = 0):
+    result = CliRunner().invoke(cli.main, prog_name="glassgrad", args=list(args))
+    everything = result.stdout + result.stderr
+    assert "Traceback" not in everything
+    assert "internal error" not in everything
+    assert result.exit_code == code, (result.exit_code, result.stdout, result.stderr)
+    if code == 0:
+        assert result.exception is None
+    else:
+        assert isinstance(result.exception, SystemExit)
+        assert result.stderr.startswith("Error: ")
+    return result
+
+
+def error_lines(result) -> list:
+    return result.stderr.rstrip("\n").split("\n")
+
+
+def one_line_error(*args: str, code: int) -> str:
+    result = run(*args, code=code)
+    lines = error_lines(result)
+    assert len(lines) == 1, result.stderr
+    assert result.stdout == ""
+    return lines[0]
+
+
+def caret_error(*args: str, code: int, column: int) -> list:
+    """message, the expression, a caret under `column` (1-based): three lines."""
+    result = run(*args, code=code)
+    lines = error_lines(result)
+    assert len(lines) == 3, result.stderr
+    assert lines[2].index("^") - 2 == column - 1     # both lines are indented by 2
+    return lines
+
+
+# ---------------------------------------------------------------- grad
+
+def test_grad_of_the_neuron() -> None:
+    out = run("grad", NEURON, "--at", NEURON_AT).stdout.splitlines()
+    assert out[0].startswith("f = 0.7071067812  at x1=2, w1=-3, x2=0, w2=1, b=6.881373587")
+    assert out[1:] == ["df/dx1 = -1.5", "df/dw1 = 1", "df/dx2 = 0.5", "df/dw2 = 0",
+                       "df/db = 0.5"]
+
+
+def test_grad_uses_the_output_name_and_repeated_at() -> None:
+    out = run("grad", "h = x*w; y = h**2", "--at", "x=3", "--at", "w=2").stdout.splitlines()
+    assert out == ["y = 36  at x=3, w=2", "dy/dx = 24", "dy/dw = 36"]
+
+
+def test_hessian_of_x_squared_y() -> None:
+    out = run("grad", "x**2*y", "--at", "x=3,y=2", "--order", "2").stdout.splitlines()
+    assert out[:3] == ["f = 18  at x=3, y=2", "df/dx = 12", "df/dy = 9"]
+    assert out[3].startswith("Hessian")
+    assert [line.split() for line in out[4:]] == [["x", "y"], ["x", "4", "6"], ["y", "6", "0"]]
+
+
+def test_grad_json_schema() -> None:
+    doc = json.loads(run("grad", "x**2*y", "--at", "x=3,y=2", "--order", "2", "--json").stdout)
+    assert doc == {"expression": "x**2*y", "output": "f", "value": 18.0,
+                   "variables": ["x", "y"], "at": {"x": 3.0, "y": 2.0},
+                   "gradient": {"x": 12.0, "y": 9.0},
+                   "hessian": {"x": {"x": 4.0, "y": 6.0}, "y": {"x": 6.0, "y": 0.0}}}
+    first = json.loads(run("grad", "y = sin(t)", "--at", "t=0", "--json").stdout)
+    assert set(first) == {"expression", "output", "value", "variables", "at", "gradient"}
+    assert first["output"] == "y" and first["gradient"] == {"t": 1.0}
+
+
+def test_grad_json_writes_non_finite_numbers_as_strings() -> None:
+    doc = json.loads(run("grad", "sqrt(x)", "--at", "x=0", "--json").stdout)
+    assert doc["gradient"] == {"x": "inf"} and doc["value"] == 0.0
+
+
+def test_hessian_of_mixed_functions_matches_central_differences() -> None:
+    doc = json.loads(run("grad", "exp(x*y) + sin(x) * y**3", "--at", "x=0.3,y=-0.7",
+                         "--order", "2", "--json").stdout)
+    x, y = 0.3, -0.7
+    e = math.exp(x * y)
+    expected = {"x": {"x": y * y * e - math.sin(x) * y ** 3,
+                      "y": e + x * y * e + 3 * math.cos(x) * y * y},
+                "y": {"x": e + x * y * e + 3 * math.cos(x) * y * y,
+                      "y": x * x * e + 6 * math.sin(x) * y}}
+    for a in "xy":
+        for b in "xy":
+            assert doc["hessian"][a][b] == pytest.approx(expected[a][b], rel=1e-12)
+
+
+def test_grad_of_a_constant_and_of_an_unused_statement() -> None:
+    assert run("grad", "2 + 3").stdout == "f = 5\n"
+    doc = json.loads(run("grad", "2 + 3", "--json", "--order", "2").stdout)
+    assert doc["variables"] == [] and doc["gradient"] == {} and doc["hessian"] == {}
+    out = run("grad", "h = x * 2; y = 3", "--at", "x=1", "--order", "2").stdout
+    assert "dy/dx = 0" in out
+
+
+def test_at_values_may_be_expressions_of_numbers() -> None:
+    out = run("grad", "x + y", "--at", "x=1/4,y=max(1, -2) * 2", "--json").stdout
+    assert json.loads(out)["at"] == {"x": 0.25, "y": 2.0}
+
+
+# ---------------------------------------------------------------- check
+
+def test_check_passes_on_the_neuron() -> None:
+    out = run("check", NEURON, "--at", NEURON_AT).stdout
+    assert "central diff" in out
+    assert out.rstrip().splitlines()[-1].startswith(
+        "OK: backprop matches central differences for 5 variable(s) (eps=1e-06")
+
+
+def test_check_fails_at_a_kink_with_exit_1() -> None:
+    result = run("check", "relu(x)", "--at", "x=0", code=1)
+    assert "x         0         0.5" in result.stdout
+    assert error_lines(result) == ["Error: gradient check FAILED (eps=1e-06, atol=1e-05, "
+                                   "rtol=0.001): d/dx: backprop 0 vs central differences 0.5"]
+
+
+def test_check_when_the_step_leaves_the_domain() -> None:
+    result = run("check", "sqrt(x)", "--at", "x=0", code=1)
+    assert "n/a" in result.stdout
+    assert len(error_lines(result)) == 1
+    assert "x+-eps leaves the domain (sqrt: operand must be >= 0" in result.stderr
+
+
+def test_check_options() -> None:
+    # x**3 at 2: the central difference is 12 + eps**2 = 12.00000001 for eps = 1e-4.
+    run("check", "x**3", "--at", "x=2", "--eps", "1e-4")
+    run("check", "x**3", "--at", "x=2", "--eps", "1e-4", "--rtol", "0", "--atol", "1e-9",
+        code=1)
+    run("check", "x**3", "--at", "x=2", "--eps", "1e-4", "--rtol", "1e-10", "--atol", "0",
+        code=1)
+    one_line_error("check", "x", "--at", "x=1", "--eps", "0", code=2)
+
+
+# ---------------------------------------------------------------- errors
+
+@pytest.mark.parametrize("command", ["grad", "check", "render"])
+def test_syntax_error_shows_a_caret(command: str) -> None:
+    lines = caret_error(command, "tanh(x *", "--at", "x=1", code=2, column=9)
+    assert lines[0] == ("Error: syntax error at column 9: expected a number, a name, a "
+                        "function call or '(', got end of input")
+    assert lines[1] == "  tanh(x *"
+
+
+def test_unknown_function_suggests() -> None:
+    lines = caret_error("grad", "tahn(x)", "--at", "x=1", code=2, column=1)
+    assert "unknown function 'tahn': did you mean tanh?" in lines[0]
+
+
+def test_wrong_arity() -> None:
+    lines = caret_error("grad", "x + max(x)", "--at", "x=1", code=2, column=5)
+    assert "max takes 2 arguments, got 1" in lines[0]
+
+
+def test_unbound_variable_lists_what_at_must_give() -> None:
+    line = one_line_error("grad", "x*w + b", "--at", "x=1", code=2)
+    assert line == ("Error: Invalid value for '--at': no value for w, b: this expression "
+                    "needs --at x=...,w=...,b=...")
+    line = one_line_error("check", "x*w", code=2)
+    assert "no value for x, w" in line
+    line = one_line_error("grad", "x*w", "--at", "x=1,ww=2", code=2)
+    assert line.endswith("(did you mean: ww -> w?)")
+
+
+@pytest.mark.parametrize("at, fragment", [
+    ("x", "expected NAME=VALUE, got 'x'"),
+    ("x=1,,y=2", "expected NAME=VALUE, got ''"),
+    ("x=", "x= needs a value"),
+    ("=3", "'' is not a variable name"),
+    ("2x=3", "'2x' is not a variable name"),
+    ("exp=3", "'exp' is not a variable name"),
+    ("x=abc", "x=abc: the value must be a number or an expression of numbers"),
+    ("x=1+", "x=1+: syntax error at column 3"),
+    ("x=log(-1)", "x=log(-1): domain error"),
+    ("x=1e308*10", "x=1e308*10 is inf, not a finite number"),
+    ("x=1,x=2", "x is given twice (x=1 and x=2)"),
+])
+def test_malformed_at(at: str, fragment: str) -> None:
+    line = one_line_error("grad", "x", "--at", at, code=2)
+    assert line.startswith("Error: Invalid value for '--at': ") and fragment in line, line
+
+
+def test_domain_error_names_the_subexpression() -> None:
+    lines = caret_error("grad", "y = 1 + log(x - 2)", "--at", "x=1", code=1, column=9)
+    assert lines[0] == ("Error: domain error at column 9: log: operand must be > 0, got -1.0 "
+                        "in log(x - 2)")
+    assert lines[2] == "          ^^^^^^^^^^"
+
+
+def test_gradient_overflow_is_an_evaluation_error() -> None:
+    for command in ("grad", "check", "render"):
+        line = one_line_error(command, "1/x", "--at", "x=1e-200", code=1)
+        assert "backprop failed: float division by zero" in line
+    line = one_line_error("grad", "1/x", "--at", "x=1e-200", "--order", "2", code=1)
+    assert "backprop failed" in line
+
+
+def test_unused_variable_and_non_finite_output_warn() -> None:
+    result = run("grad", "h = x*2; h", "--at", "x=1,z=2,h=3")
+    assert result.stderr.splitlines() == [
+        "warning: --at z is ignored: the expression does not use it",
+        "warning: --at h is ignored: it is computed by the expression"]
+    result = run("grad", "x * 1e308 * 10", "--at", "x=1")
+    assert result.stderr == "warning: the output is inf (a float overflowed on the way)\n"
+
+
+def test_expression_starting_with_minus() -> None:
+    line = one_line_error("grad", "-x**2", "--at", "x=3", code=2)
+    assert "No such option '-x'" in line and "needs a space in front" in line
+    assert run("grad", " -x**2", "--at", "x=3").stdout.splitlines()[1] == "df/dx = -6"
+    assert run("grad", "--at", "x=3", "--", "-x**2").stdout.splitlines()[1] == "df/dx = -6"
+
+
+def test_click_usage_errors_are_one_line_too() -> None:
+    assert one_line_error("grad", code=2) == "Error: Missing argument 'EXPR'."
+    assert "'--order': 3 is not in the range" in one_line_error("grad", "x", "--order", "3",
+                                                                code=2)
+    assert "No such command 'nope'" in one_line_error("nope", code=2)
+    assert "No such option '--bogus'" in one_line_error("--bogus", code=2)
+    assert "'--rankdir'" in one_line_error("render", "x", "--rankdir", "XY", code=2)
+
+
+def test_limits_are_usage_errors() -> None:
+    line = one_line_error("grad", "x+" * 6000 + "x", code=2)
+    assert "expression too long: 12001 characters (the limit is 10000)" in line
+    result = run("grad", "(" * 101 + "x" + ")" * 101, code=2)
+    message, text, caret = error_lines(result)
+    assert "nested too deeply" in message and "column 101" in message
+    assert text.startswith("  ...(((") and text[caret.index("^")] == "("
+
+
+def test_code_injection_is_rejected_and_not_run(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    for text in (f"__import__('os').system('touch {marker}')",
+                 f"__import__(os).system(touch)"):
+        result = run("grad", text, "--at", "os=1,touch=1", code=2)
+        assert len(error_lines(result)) == 3
+    assert not marker.exists()
+
+
+def test_unexpected_exceptions_become_one_internal_error_line(monkeypatch) -> None:
+    def broken(self):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setattr(cli._Run, "gradient", broken)
+    result = CliRunner().invoke(cli.main, prog_name="glassgrad", args=["grad", "x", "--at", "x=1"])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: internal error: RuntimeError: boom second line "
+                             "(please report this)\n")
+
+
+# ---------------------------------------------------------------- render
+
+def test_render_rejects_unknown_formats_before_any_work() -> None:
+    line = one_line_error("render", "log(x)", "--at", "x=-1", "-o", "graph.jpg", code=2)
+    assert line == ("Error: Invalid value for '-o': unknown format '.jpg' in 'graph.jpg': use "
+                    "a name ending in .svg, .png, .pdf, .dot")
+    assert "no extension" in one_line_error("render", "x", "-o", "graph", code=2)
+
+
+def test_render_steps_need_gradients() -> None:
+    line = one_line_error("render", "x", "--at", "x=1", "--no-grad", "--steps", "s.html",
+                          code=2)
+    assert "--steps draws backprop" in line
+
+
+@needs_viz
+def test_render_the_neuron(tmp_path: Path) -> None:
+    target = tmp_path / "neuron.svg"
+    out = run("render", NEURON, "--at", NEURON_AT, "-o", str(target)).stdout.splitlines()
+    assert out[0] == "f = 0.7071067812"
+    assert out[1].split() == ["variable", "value", "df/dvariable"]
+    assert out[2].split() == ["x1", "2", "-1.5"]
+    assert out[-1] == f"wrote {target}"
+    assert target.read_text().lstrip().startswith(("<?xml", "<svg"))
+
+
+@needs_viz
+@pytest.mark.parametrize("fmt, magic", [("dot", b"digraph"), ("png", b"\x89PNG"),
+                                        ("pdf", b"%PDF")])
+def test_render_formats(tmp_path: Path, fmt: str, magic: bytes) -> None:
+    target = tmp_path / f"g.{fmt.upper()}"
+    run("render", "h = x*w + b; y = tanh(h)", "--at", "x=2,w=-3,b=1", "-o", str(target),
+        "--rankdir", "TB", "--no-edges")
+    assert magic in target.read_bytes()[:64]
+
+
+@needs_viz
+def test_render_options_reach_the_drawing(tmp_path: Path) -> None:
+    import viz
+    expr, at = "y = exp(x) * w", "x=0.5,w=2"
+    base = ["render", expr, "--at", at, "-o"]
+    run(*base, str(tmp_path / "a.dot"))
+    run(*base, str(tmp_path / "b.dot"), "--rankdir", "TB", "--no-edges", "--no-grad")
+    a, b = (tmp_path / "a.dot").read_text(), (tmp_path / "b.dot").read_text()
+    assert "rankdir=LR" in a.replace(" ", "").replace('"', "")
+    assert "rankdir=TB" in b.replace(" ", "").replace('"', "")
+    from autograd.expression import evaluate, parse
+    out, _ = evaluate(parse(expr), {"x": 0.5, "w": 2.0})
+    assert b.strip() == viz.draw(out, rankdir="TB", show_grad=False,
+                                 edge_labels=False).source.strip()
+    result = run(*base, str(tmp_path / "c.svg"), "--no-grad")
+    assert result.stdout.splitlines()[1].split() == ["variable", "value"]
+
+
+@needs_viz
+def test_render_steps(tmp_path: Path) -> None:
+    page = tmp_path / "steps.html"
+    result = run("render", "sigmoid(a*b)", "--at", "a=1,b=2", "-o", str(tmp_path / "g.svg"),
+                 "--steps", str(page))
+    assert result.stdout.splitlines()[-1] == f"wrote {page}"
+    assert "<html" in page.read_text().lower()
+    frames = tmp_path / "frames"
+    run("render", "sigmoid(a*b)", "--at", "a=1,b=2", "-o", str(tmp_path / "g.svg"),
+        "--steps", str(frames))
+    assert any(frames.iterdir())
+
+
+@needs_viz
+def test_render_to_an_unwritable_place(tmp_path: Path) -> None:
+    line = one_line_error("render", "x", "--at", "x=1", "-o",
+                          str(tmp_path / "missing" / "g.svg"), code=1)
+    assert line.startswith("Error: cannot write the drawing ") and "No such file" in line
+
+
+@needs_viz
+def test_render_default_output_and_domain_error(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    run("render", "x * 2", "--at", "x=1")
+    assert (tmp_path / "graph.svg").exists()
+    lines = caret_error("render", "sqrt(x)", "--at", "x=-1", "-o", "d.svg", code=1, column=1)
+    assert "sqrt: operand must be >= 0, got x = -1.0 in sqrt(x)" in lines[0]
+    assert not (tmp_path / "d.svg").exists()
+
+
+# ---------------------------------------------------------------- demo, help, version
+
+@needs_viz
+def test_demo_prints_and_draws(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    out = run("demo").stdout.splitlines()
+    assert out[0] == "o = tanh(x1*w1 + x2*w2 + b)"
+    assert out[1].split() == ["x1", "data=+2.0000", "grad=-1.5000"]
+    assert out[-2:] == [f"wrote {Path('demo_out') / 'neuron.svg'}",
+                        f"wrote {Path('demo_out') / 'steps.html'}"]
+    assert (tmp_path / "demo_out" / "neuron.svg").exists()
+    assert (tmp_path / "demo_out" / "steps.html").exists()
+
+
+@pytest.mark.parametrize("command", [[], ["render"], ["grad"], ["check"], ["demo"]])
+def test_help_teaches_by_example(command: list) -> None:
+    out = run(*command, "--help").stdout
+    assert "Example" in out
+    assert out.count("glassgrad ") >= 2
+
+
+def test_version() -> None:
+    assert run("--version").stdout.strip() == "glassgrad, version 0.1.0"
+
+
+# ---------------------------------------------------------------- fuzz: no path reaches
+# the catch-all, every failure is an 'Error:' line with exit 1 or 2
+
+PIECES = ["x", "y", "2", "-", "+", "*", "/", "**", "(", ")", ",", ";", "=", "h", "exp(",
+          "log(", "sqrt(", "max(", "leaky_relu(", "1e-3", ".5", "tanh(", " ", "1/x", "1e308",
+          "sin(", "abs("]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=14).map("".join),
+       st.lists(st.tuples(st.sampled_from(["x", "y", "z", "h", "2", ""]),
+                          st.sampled_from(["1", "-2.5", "0", "1e-200", "1e308", "(", "log(0)",
+                                           "", "1/3", "x"])), max_size=3),
+       st.sampled_from([["grad"], ["grad", "--order", "2", "--json"], ["check"]]))
+def test_fuzz_command_line(expr: str, at: list, command: list) -> None:
+    args = [*command, " " + expr]
+    if at:
+        args += ["--at", ",".join(f"{n}={v}" for n, v in at)]
+    result = CliRunner().invoke(cli.main, prog_name="glassgrad", args=args)
+    everything = result.stdout + result.stderr
+    assert "Traceback" not in everything and "internal error" not in everything, everything
+    assert result.exit_code in (0, 1, 2)
+    if result.exit_code:
+        assert isinstance(result.exception, SystemExit)
+        lines = [line for line in result.stderr.splitlines() if not line.startswith("warning:")]
+        assert lines[0].startswith("Error: ") and len(lines) in (1, 3), result.stderr
+    else:
+        assert result.stdout

@@ -9,6 +9,7 @@ project's Makefile installs glassgrad into a private `.venv` so the two never me
 >>> c.data, a.grad, b.grad
 (-4.0, -2.0, 2.0)
 """
+from .anomaly import AnomalyError, detect_anomaly
 from .differentiate import grad
 from .errors import DivisionByZero, DomainError, GradcheckError, Overflow
 from .functions import (abs, cos, elu, exp, gelu, leaky_relu, log, maximum, minimum, relu,
@@ -17,6 +18,9 @@ from .gradcheck import gradcheck
 from .graph import topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scalar_rules import local_derivatives
+# `autograd.tensor` stays the module (the copying factory is `autograd.tensor.tensor`).
+from .tensor import (Tensor, arange, cat, concatenate, eye, full, linear, manual_seed, matmul,
+                     ones, ones_like, rand, randn, stack, where, zeros, zeros_like)
 from .value import Value, affine
 
 __version__ = "0.1.0"
@@ -27,4 +31,7 @@ __all__ = [
     "DomainError", "DivisionByZero", "Overflow", "GradcheckError",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "gelu",
     "softplus", "sin", "cos", "abs", "maximum", "minimum", "__version__",
+    "Tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye",
+    "zeros_like", "ones_like", "manual_seed", "cat", "concatenate", "stack", "where",
+    "matmul", "linear", "detect_anomaly", "AnomalyError",
 ]

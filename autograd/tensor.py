@@ -1,0 +1,1160 @@
+"""`Tensor`: a NumPy array that remembers how it was computed (PyTorch-shaped API).
+
+Every op looks up its NumPy forward and its vector-Jacobian product in ONE table,
+`tensor_rules.RULES`; a node stores its parents, the op name and the op's parameter, never a
+closure. `backward()` walks the graph once (`topological_order`) and sums each gradient
+back to its operand's shape in one place (`unbroadcast`).
+
+>>> from autograd import Tensor
+>>> x = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True, label="x")
+>>> w = Tensor([0.5, -1.0], requires_grad=True, label="w")
+>>> loss = (x * w).sum(dim=1).tanh().mean()     # w broadcasts over the rows of x
+>>> loss.backward()
+>>> w.grad.shape, x.grad.shape
+((2,), (2, 2))
+
+Deliberate differences from PyTorch (each pinned by a test in tests/test_tensor_*.py):
+
+* graphs are kept after `backward()` (no `retain_graph` needed; it is accepted and
+  ignored), and *every* node keeps its gradient in `.grad` so drawings can show it
+  (PyTorch frees both). `retain_grad()` is therefore a no-op. Interior gradients are
+  recomputed from zero on each `backward()`; leaves accumulate, as in PyTorch.
+* `Tensor(ndarray)` wraps the array without copying (like `torch.from_numpy`);
+  `autograd.tensor(data)` copies (like `torch.tensor`).
+* in-place ops (`+=`, `x[i] = v`, `add_`, ...) are refused on any tensor that requires grad
+  while grad mode is on (PyTorch allows them on non-leaves and tracks versions).
+* the repr shows `op='*'` where PyTorch shows `grad_fn=<MulBackward0>`.
+* `view` never requires contiguity; `size()` returns a plain tuple.
+"""
+from __future__ import annotations
+
+import gc
+import numbers
+import operator
+from typing import Any, Iterator, NamedTuple, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from .anomaly import check_backward, check_forward
+from .graph import next_seq, topological_order
+from .mode import STATE
+from .tensor_rules import ARRAY_MATH, RULES, unbroadcast
+from .value import Value
+
+_new = object.__new__
+_RULES = RULES
+_FORWARD = {op: rule.forward for op, rule in RULES.items()}
+_FLOAT32 = np.dtype(np.float32)
+_INT64 = np.dtype(np.int64)
+_NOT_FLOAT = ("Only Tensors of floating point and complex dtype can require gradients")
+_MIX = "Tensor and Value don't mix: use Tensor(v.data) for a Value v, or Value(t.item())"
+# The dtypes PyTorch leaves out of a repr.
+_QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+
+Shape = Tuple[int, ...]
+
+
+# ---- turning user data into arrays ----
+
+def _to_array(data: Any, dtype: Any) -> np.ndarray:
+    """Python data -> float32/int64/bool like torch.tensor; an ndarray keeps its dtype."""
+    if isinstance(data, np.ndarray):
+        array = data if dtype is None else data.astype(dtype, copy=False)
+    elif isinstance(data, np.generic):
+        array = np.asarray(data, dtype=dtype)
+    elif isinstance(data, Value):
+        raise TypeError(_MIX)
+    else:
+        try:
+            array = np.asarray(data, dtype=dtype)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
+                            f"({err})") from None
+        if dtype is None and array.dtype == np.float64:
+            array = array.astype(np.float32)  # PyTorch's default dtype, not NumPy's
+    if array.dtype.kind not in "fiub":
+        hint = f"; {_MIX}" if array.dtype == object and any(
+            isinstance(v, Value) for v in array.flat) else ""
+        raise TypeError(f"Tensor: unsupported dtype {array.dtype} (numbers or booleans "
+                        f"only){hint}")
+    return array
+
+
+def _leaf(data: np.ndarray, label: str = "") -> "Tensor":
+    """A constant tensor (no grad) around `data`, without __init__'s checks."""
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t.label = label
+    t._requires_grad = False
+    t._parents = ()
+    t._op = ""
+    t._arg = None
+    t._seq = next_seq()
+    t._scope = STATE.scope
+    return t
+
+
+def _lift(x: Any, like: "Tensor") -> "Tensor":
+    """A number or array met in an expression becomes a constant tensor.
+
+    Numbers take the other operand's float dtype (so `x * 2` stays float32, as in PyTorch).
+    """
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Value):
+        dtype = like.data.dtype
+        if dtype.kind != "f":
+            return _leaf(_to_array(x, None))
+        return _leaf(np.asarray(x, dtype=dtype))
+    if isinstance(x, Value):
+        raise TypeError(_MIX)
+    if isinstance(x, (np.ndarray, list, tuple)):
+        return _leaf(_to_array(x, None))
+    raise TypeError(f"unsupported operand type for a Tensor op: {type(x).__name__}")
+
+
+def _promote(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    # PyTorch's rule for int/bool with float: the float dtype wins (NumPy would pick
+    # float64 for int64 with float32). Two floats: the wider one, as in both libraries.
+    if x.dtype.kind == "f" and y.dtype.kind != "f":
+        return x, y.astype(x.dtype)
+    if y.dtype.kind == "f" and x.dtype.kind != "f":
+        return x.astype(y.dtype), y
+    return x, y
+
+
+# ---- building nodes: the hot path ----
+
+def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
+    if type(data) is not np.ndarray:
+        data = np.asarray(data)  # NumPy returns scalars from 0-d ops; keep arrays
+    t = _new(Tensor)
+    t.data = data
+    t.grad = None
+    t.label = ""
+    t._arg = arg
+    t._seq = next_seq()
+    t._scope = STATE.scope
+    if STATE.grad_enabled:
+        for p in parents:
+            if p._requires_grad:
+                t._requires_grad = True
+                t._parents = parents
+                t._op = op
+                break
+        else:
+            t._requires_grad = False
+            t._parents = ()
+            t._op = ""
+    else:
+        t._requires_grad = False
+        t._parents = ()
+        t._op = ""
+    if STATE.anomaly:
+        check_forward(op, data, parents)
+    return t
+
+
+def _unary(op: str, a: "Tensor", arg: Any = None) -> "Tensor":
+    try:
+        data = _FORWARD[op](a.data, arg)
+    except ValueError as err:
+        raise ValueError(f"{op}: {err} (input shape {a.shape})") from None
+    return _make(data, (a,), op, arg)
+
+
+def _binary(op: str, a: Any, b: Any, arg: Any = None) -> "Tensor":
+    if not isinstance(a, Tensor):
+        a = _lift(a, b)
+    if not isinstance(b, Tensor):
+        b = _lift(b, a)
+    x, y = a.data, b.data
+    if x.dtype != y.dtype:
+        x, y = _promote(x, y)
+    try:
+        data = _FORWARD[op](x, y, arg)
+    except ValueError:
+        raise ValueError(f"{op}: operands of shapes {a.shape} and {b.shape} cannot be "
+                         f"broadcast together") from None
+    return _make(data, (a, b), op, arg)
+
+
+def _nary(op: str, operands: tuple, arg: Any) -> "Tensor":
+    try:
+        data = _FORWARD[op]([t.data for t in operands], arg)
+    except ValueError as err:
+        shapes = ", ".join(str(t.shape) for t in operands)
+        raise ValueError(f"{op}: {err} (input shapes {shapes})") from None
+    return _make(data, operands, op, arg)
+
+
+# ---- argument parsing shared by methods ----
+
+def _dim(d: Any, ndim: int, op: str) -> int:
+    """One dim in [-ndim, ndim) as a non-negative int, or IndexError like PyTorch's."""
+    n = max(ndim, 1)
+    try:
+        d = operator.index(d)
+    except TypeError:
+        raise TypeError(f"{op}: dim must be an int, got {type(d).__name__}") from None
+    if not -n <= d < n:
+        raise IndexError(f"{op}: dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {d})")
+    return d % n
+
+
+def _axes(dim: Any, ndim: int, op: str) -> Optional[Tuple[int, ...]]:
+    """Reduction dims as a sorted tuple, or None for all."""
+    if dim is None or ndim == 0:
+        return None
+    dims = (dim,) if not isinstance(dim, (tuple, list)) else tuple(dim)
+    if not dims:  # PyTorch: an empty dim list reduces over everything
+        return None
+    axes = tuple(sorted(_dim(d, ndim, op) for d in dims))
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"{op}: dim {list(dims)} names a dimension twice")
+    return axes
+
+
+def _spelling(op: str, dim: Any, axis: Any, keepdim: bool, keepdims: Any) -> Tuple[Any, bool]:
+    """Accept PyTorch's dim/keepdim and NumPy's axis/keepdims."""
+    if axis is not None:
+        if dim is not None:
+            raise TypeError(f"{op}: got both dim and axis (they are the same argument)")
+        dim = axis
+    return dim, bool(keepdim if keepdims is None else keepdims)
+
+
+def _shape_args(args: tuple) -> Shape:
+    """f(2, 3) and f((2, 3)) both mean shape (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(operator.index(n) for n in args)
+
+
+def _index(index: Any) -> Any:
+    """Tensors and lists inside an index become ndarrays (bool or integer)."""
+    if type(index) is tuple:
+        return tuple(_index_item(i) for i in index)
+    return _index_item(index)
+
+
+def _index_item(i: Any) -> Any:
+    if isinstance(i, Tensor):
+        i = i.data
+    elif isinstance(i, list):
+        i = np.asarray(i)
+    elif isinstance(i, Value):
+        raise TypeError(f"index: {_MIX}")
+    if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
+        raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
+    return i
+
+
+def _raw(x: Any) -> Any:
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, Value):
+        raise TypeError(_MIX)
+    return x
+
+
+class ValuesIndices(NamedTuple):
+    """What `max(dim)` / `min(dim)` return, like torch.return_types.max."""
+    values: "Tensor"
+    indices: "Tensor"
+
+
+class Tensor:
+    """An n-dimensional array node of the computational graph.
+
+    The node protocol shared with `Value` (and all that `viz` reads): `data` (ndarray),
+    `grad` (None or ndarray), `parents`, `op`, `label`.
+    """
+
+    __slots__ = ("data", "grad", "label", "_requires_grad", "_op", "_parents", "_arg",
+                 "_seq", "_scope", "__weakref__")
+    # Hashable by identity although == is elementwise (graph walks put nodes in sets).
+    __hash__ = object.__hash__
+    # ndarray (op) Tensor defers to Tensor's reflected operator instead of looping.
+    __array_ufunc__ = None
+
+    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
+                 label: str = "") -> None:
+        if isinstance(data, Tensor):
+            data = data.data
+        self.data = _to_array(data, None if dtype is None else np.dtype(dtype))
+        self.grad: Optional[np.ndarray] = None
+        self.label = label
+        self._requires_grad = False
+        self._parents: tuple = ()
+        self._op = ""
+        self._arg: Any = None
+        self._seq = next_seq()
+        self._scope = STATE.scope
+        if requires_grad:
+            self.requires_grad = True
+
+    # ---- the node protocol and metadata ----
+    @property
+    def parents(self) -> tuple:
+        return self._parents
+
+    @property
+    def op(self) -> str:
+        """The op that made this node ('' for a leaf); `'**'` shows its exponent."""
+        return f"**{self._arg:g}" if self._op == "**" else self._op
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self._parents
+
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        flag = bool(flag)
+        if flag and self.data.dtype.kind not in "fc":
+            raise RuntimeError(_NOT_FLOAT)
+        if not flag and self._parents:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. "
+                               "Use var.detach() for a copy that needs no gradient.")
+        self._requires_grad = flag
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def shape(self) -> Shape:
+        return self.data.shape
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    def size(self, dim: Optional[int] = None) -> Union[Shape, int]:
+        """The shape (PyTorch's `size()`), or one dimension's length. `numel()` counts."""
+        if dim is None:
+            return self.data.shape
+        return self.data.shape[_dim(dim, self.data.ndim, "size")]
+
+    def numel(self) -> int:
+        return self.data.size
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def item(self) -> Union[float, int, bool]:
+        if self.data.size != 1:
+            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+                               f"to Scalar")
+        return self.data.item()
+
+    def tolist(self) -> Any:
+        return self.data.tolist()
+
+    def numpy(self) -> np.ndarray:
+        """The underlying array (shared, not copied), as PyTorch's `numpy()`."""
+        if self._requires_grad:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return np.asarray(self.data, dtype=dtype)
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if not self.data.ndim:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self.data.size != 1:
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(self.data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __repr__(self) -> str:
+        data = self.data
+        options: dict = {"separator": ", ", "prefix": "tensor("}
+        if data.dtype.kind == "f" and data.size:
+            finite = data[np.isfinite(data)]
+            if not np.array_equal(finite, np.round(finite)):
+                options.update(precision=4, floatmode="fixed")
+        text = np.array2string(data, **options)
+        extras = []
+        if data.dtype not in _QUIET_DTYPES:
+            extras.append(f"dtype={data.dtype}")
+        if self._parents:
+            extras.append(f"op='{self.op}'")
+        elif self._requires_grad:
+            extras.append("requires_grad=True")
+        return f"tensor({', '.join([text] + extras)})"
+
+    # ---- arithmetic (tensor or number on either side, NumPy broadcasting) ----
+    def __add__(self, other: Any) -> "Tensor":
+        return _binary("+", self, other)
+
+    def __radd__(self, other: Any) -> "Tensor":
+        return _binary("+", other, self)
+
+    def __sub__(self, other: Any) -> "Tensor":
+        return _binary("-", self, other)
+
+    def __rsub__(self, other: Any) -> "Tensor":
+        return _binary("-", other, self)
+
+    def __mul__(self, other: Any) -> "Tensor":
+        return _binary("*", self, other)
+
+    def __rmul__(self, other: Any) -> "Tensor":
+        return _binary("*", other, self)
+
+    def __truediv__(self, other: Any) -> "Tensor":
+        return _binary("/", self, other)
+
+    def __rtruediv__(self, other: Any) -> "Tensor":
+        return _binary("/", other, self)
+
+    def __pow__(self, other: Any) -> "Tensor":
+        if isinstance(other, (numbers.Real, np.integer, np.floating)) and \
+                not isinstance(other, (bool, Value)):
+            k = other.item() if isinstance(other, np.generic) else other
+            return _unary("**", self, k)
+        return _binary("pow", self, other)
+
+    def __rpow__(self, other: Any) -> "Tensor":
+        return _binary("pow", other, self)
+
+    def __matmul__(self, other: Any) -> "Tensor":
+        return matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> "Tensor":
+        return matmul(_lift(other, self), self)
+
+    def __neg__(self) -> "Tensor":
+        return _unary("neg", self)
+
+    def __pos__(self) -> "Tensor":
+        return self
+
+    def __abs__(self) -> "Tensor":
+        return _unary("abs", self)
+
+    add = __add__
+    sub = __sub__
+    mul = __mul__
+    div = __truediv__
+    pow = __pow__
+    neg = __neg__
+
+    def matmul(self, other: Any) -> "Tensor":
+        return matmul(self, other)
+
+    # Comparisons are elementwise and give boolean tensors outside the graph.
+    def _compare(self, fn: Any, other: Any) -> Any:
+        if isinstance(other, Value):
+            raise TypeError(_MIX)
+        if not isinstance(other, (Tensor, np.ndarray, numbers.Number, np.generic, list)):
+            return NotImplemented
+        return _leaf(np.asarray(fn(self.data, _raw(other))))
+
+    def __eq__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._compare(np.equal, other)
+
+    def __ne__(self, other: Any) -> Any:  # type: ignore[override]
+        return self._compare(np.not_equal, other)
+
+    def __lt__(self, other: Any) -> Any:
+        return self._compare(np.less, other)
+
+    def __le__(self, other: Any) -> Any:
+        return self._compare(np.less_equal, other)
+
+    def __gt__(self, other: Any) -> Any:
+        return self._compare(np.greater, other)
+
+    def __ge__(self, other: Any) -> Any:
+        return self._compare(np.greater_equal, other)
+
+    # ---- elementwise functions ----
+    def exp(self) -> "Tensor":
+        return _unary("exp", self)
+
+    def log(self) -> "Tensor":
+        return _unary("log", self)
+
+    def sqrt(self) -> "Tensor":
+        return _unary("sqrt", self)
+
+    def tanh(self) -> "Tensor":
+        return _unary("tanh", self)
+
+    def sigmoid(self) -> "Tensor":
+        return _unary("sigmoid", self)
+
+    def relu(self) -> "Tensor":
+        return _unary("relu", self)
+
+    def leaky_relu(self, negative_slope: float = 0.01, *, alpha: Optional[float] = None
+                   ) -> "Tensor":
+        """`alpha` is accepted too, the name `Value.leaky_relu` uses."""
+        return _unary("leaky_relu", self, float(negative_slope if alpha is None else alpha))
+
+    def elu(self, alpha: float = 1.0) -> "Tensor":
+        return _unary("elu", self, float(alpha))
+
+    def gelu(self) -> "Tensor":
+        """x Φ(x) with the exact normal CDF (PyTorch's default, approximate='none')."""
+        return _unary("gelu", self)
+
+    def normal_cdf(self) -> "Tensor":
+        return _unary("normal_cdf", self)
+
+    def softplus(self, beta: float = 1.0, threshold: float = 20.0) -> "Tensor":
+        return _unary("softplus", self, (float(beta), float(threshold)))
+
+    def abs(self) -> "Tensor":
+        return _unary("abs", self)
+
+    def sin(self) -> "Tensor":
+        return _unary("sin", self)
+
+    def cos(self) -> "Tensor":
+        return _unary("cos", self)
+
+    def clamp(self, min: Optional[float] = None, max: Optional[float] = None) -> "Tensor":  # noqa: A002
+        if min is None and max is None:
+            raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
+        for bound in (min, max):
+            if bound is not None and not isinstance(bound, (numbers.Real, np.generic)):
+                raise TypeError(f"clamp: min and max must be numbers, got "
+                                f"{type(bound).__name__}; use maximum/minimum for tensors")
+        return _unary("clamp", self, (min, max))
+
+    clip = clamp
+
+    def maximum(self, other: Any) -> "Tensor":
+        return _binary("maximum", self, other)
+
+    def minimum(self, other: Any) -> "Tensor":
+        return _binary("minimum", self, other)
+
+    def masked_fill(self, mask: Any, value: float) -> "Tensor":
+        return where(mask, value, self)
+
+    # ---- reductions (dim/keepdim or axis/keepdims) ----
+    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Optional[bool] = None) -> "Tensor":
+        dim, keep = _spelling("sum", dim, axis, keepdim, keepdims)
+        return _unary("sum", self, (_axes(dim, self.data.ndim, "sum"), keep))
+
+    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: Optional[bool] = None) -> "Tensor":
+        dim, keep = _spelling("mean", dim, axis, keepdim, keepdims)
+        return _unary("mean", self, (_axes(dim, self.data.ndim, "mean"), keep))
+
+    def _extreme(self, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Any:
+        if isinstance(dim, Tensor):  # x.max(other) is maximum, as in PyTorch
+            return _binary("maximum" if op == "max" else "minimum", self, dim)
+        dim, keep = _spelling(op, dim, axis, keepdim, keepdims)
+        if dim is None:
+            return _unary(op, self, (None, keep, op == "max", None))
+        if isinstance(dim, (tuple, list)):
+            raise TypeError(f"{op}: dim must be one int; use a{op}(dim) for several dims")
+        d = _dim(dim, self.data.ndim, op)
+        if self.data.ndim == 0:
+            return ValuesIndices(_unary(op, self, (None, keep, op == "max", None)),
+                                 _leaf(np.zeros((), dtype=np.int64)))
+        pick = np.argmax if op == "max" else np.argmin
+        index = pick(self.data, axis=d, keepdims=True)
+        values = _unary(op, self, ((d,), keep, op == "max", index))
+        return ValuesIndices(values, _leaf(index if keep else index.squeeze(d)))
+
+    def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Optional[bool] = None) -> Any:
+        """Full max (ties split evenly) or, with one dim, `(values, indices)` like PyTorch:
+        then the whole gradient goes to the returned index (the first maximum)."""
+        return self._extreme("max", dim, keepdim, axis, keepdims)
+
+    def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+            keepdims: Optional[bool] = None) -> Any:
+        return self._extreme("min", dim, keepdim, axis, keepdims)
+
+    def amax(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: Optional[bool] = None) -> "Tensor":
+        """Max over any dims; tied elements share the gradient evenly."""
+        dim, keep = _spelling("amax", dim, axis, keepdim, keepdims)
+        return _unary("max", self, (_axes(dim, self.data.ndim, "amax"), keep, True, None))
+
+    def amin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+             keepdims: Optional[bool] = None) -> "Tensor":
+        dim, keep = _spelling("amin", dim, axis, keepdim, keepdims)
+        return _unary("min", self, (_axes(dim, self.data.ndim, "amin"), keep, False, None))
+
+    def _spread(self, op: str, dim: Any, unbiased: Any, keepdim: bool, correction: Any,
+                axis: Any, keepdims: Any) -> "Tensor":
+        if correction is None:
+            correction = 1 if unbiased is None else int(bool(unbiased))
+        elif unbiased is not None:
+            raise TypeError(f"{op}: give unbiased or correction, not both")
+        dim, keep = _spelling(op, dim, axis, keepdim, keepdims)
+        return _unary(op, self, (_axes(dim, self.data.ndim, op), keep, correction))
+
+    def var(self, dim: Any = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+            correction: Optional[float] = None, axis: Any = None,
+            keepdims: Optional[bool] = None) -> "Tensor":
+        """Variance with PyTorch's default correction=1 (NumPy's default is ddof=0)."""
+        return self._spread("var", dim, unbiased, keepdim, correction, axis, keepdims)
+
+    def std(self, dim: Any = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
+            correction: Optional[float] = None, axis: Any = None,
+            keepdims: Optional[bool] = None) -> "Tensor":
+        """Standard deviation with PyTorch's default correction=1."""
+        return self._spread("std", dim, unbiased, keepdim, correction, axis, keepdims)
+
+    def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
+        """log Σ exp(x) over `dim`, computed after subtracting the max (stable)."""
+        return _unary("logsumexp", self, (_axes(dim, self.data.ndim, "logsumexp"),
+                                          bool(keepdim)))
+
+    def softmax(self, dim: int) -> "Tensor":
+        return _unary("softmax", self, _dim(dim, self.data.ndim, "softmax"))
+
+    def log_softmax(self, dim: int) -> "Tensor":
+        return _unary("log_softmax", self, _dim(dim, self.data.ndim, "log_softmax"))
+
+    def argmax(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
+        if dim is None:
+            return _leaf(np.asarray(np.argmax(self.data)))
+        d = _dim(dim, self.data.ndim, "argmax")
+        return _leaf(np.argmax(self.data, axis=d, keepdims=keepdim))
+
+    def argmin(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
+        if dim is None:
+            return _leaf(np.asarray(np.argmin(self.data)))
+        d = _dim(dim, self.data.ndim, "argmin")
+        return _leaf(np.argmin(self.data, axis=d, keepdims=keepdim))
+
+    # ---- shapes ----
+    def reshape(self, *shape: Any) -> "Tensor":
+        return _unary("reshape", self, _shape_args(shape))
+
+    view = reshape
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
+        shape = self.data.shape
+        if not shape:
+            return _unary("flatten", self, (1,))
+        s = _dim(start_dim, len(shape), "flatten")
+        e = _dim(end_dim, len(shape), "flatten")
+        if s > e:
+            raise ValueError("flatten: start_dim cannot come after end_dim")
+        merged = int(np.prod(shape[s:e + 1]))
+        return _unary("flatten", self, shape[:s] + (merged,) + shape[e + 1:])
+
+    def squeeze(self, dim: Any = None) -> "Tensor":
+        shape = self.data.shape
+        axes = range(len(shape)) if dim is None else _axes(dim, len(shape), "squeeze") or ()
+        drop = {i for i in axes if shape[i] == 1}  # like PyTorch, a dim > 1 stays (no error)
+        return _unary("squeeze", self, tuple(n for i, n in enumerate(shape) if i not in drop))
+
+    def unsqueeze(self, dim: int) -> "Tensor":
+        shape = self.data.shape
+        d = _dim(dim, len(shape) + 1, "unsqueeze")
+        return _unary("unsqueeze", self, shape[:d] + (1,) + shape[d:])
+
+    def transpose(self, dim0: int, dim1: int) -> "Tensor":
+        n = self.data.ndim
+        return _unary("transpose", self, (_dim(dim0, n, "transpose"), _dim(dim1, n, "transpose")))
+
+    swapaxes = transpose
+
+    def permute(self, *dims: Any) -> "Tensor":
+        axes = tuple(_dim(d, self.data.ndim, "permute") for d in _shape_args(dims))
+        if sorted(axes) != list(range(self.data.ndim)):
+            raise ValueError(f"permute: dims {axes} are not a permutation of the "
+                             f"{self.data.ndim} dims of shape {self.shape}")
+        return _unary("permute", self, axes)
+
+    @property
+    def T(self) -> "Tensor":
+        """All dims reversed (a 0-d or 1-D tensor is returned as is)."""
+        if self.data.ndim < 2:
+            return self
+        return _unary("permute", self, tuple(range(self.data.ndim))[::-1])
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two dims swapped (batched matrix transpose)."""
+        if self.data.ndim < 2:
+            raise ValueError(f"mT: needs at least 2 dims, got shape {self.shape}")
+        return self.transpose(-2, -1)
+
+    def expand(self, *sizes: Any) -> "Tensor":
+        """A broadcast view to `sizes` (-1 keeps a dim); no data is copied."""
+        sizes = _shape_args(sizes)
+        shape = self.data.shape
+        lead = len(sizes) - len(shape)
+        if lead < 0:
+            raise ValueError(f"expand: the shape {sizes} has fewer dims than the tensor's "
+                             f"shape {shape}")
+        target = list(sizes)
+        for i, n in enumerate(shape):
+            want = sizes[lead + i]
+            if want == -1:
+                target[lead + i] = n
+            elif n != 1 and n != want:
+                raise ValueError(f"expand: the tensor's shape {shape} cannot be expanded to "
+                                 f"{sizes} (dim {lead + i}: {n} vs {want})")
+        if any(n < 0 for n in target[:lead]):
+            raise ValueError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
+        return _unary("expand", self, tuple(target))
+
+    broadcast_to = expand
+
+    def __getitem__(self, index: Any) -> "Tensor":
+        index = _index(index)
+        try:
+            data = self.data[index]
+        except IndexError as err:
+            raise IndexError(f"getitem: {err} (tensor shape {self.shape})") from None
+        return _make(data, (self,), "getitem", index)
+
+    # ---- graph ----
+    def detach(self) -> "Tensor":
+        """A new leaf sharing this tensor's data (storage): gradients stop here."""
+        return _leaf(self.data, self.label)
+
+    def clone(self) -> "Tensor":
+        """A copy of the data that stays in the graph (gradient passes straight through)."""
+        return _unary("clone", self)
+
+    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> "Tensor":
+        """Cast to `dtype` (differentiable between float dtypes). A device ("cpu") is a no-op."""
+        dtype = kwargs.pop("dtype", dtype)
+        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
+            return self
+        dtype = np.dtype(dtype)
+        if dtype == self.data.dtype:
+            return self
+        if dtype.kind != "f":  # integer results cannot carry gradients
+            return _leaf(self.data.astype(dtype))
+        return _unary("cast", self, dtype)
+
+    def float(self) -> "Tensor":
+        return self.to(np.float32)
+
+    def double(self) -> "Tensor":
+        return self.to(np.float64)
+
+    def retain_grad(self) -> None:
+        """A no-op: glassgrad keeps every node's gradient (PyTorch keeps only leaves')."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+
+    # ---- in place (refused inside a recorded graph; use them under no_grad) ----
+    def _inplace(self, name: str) -> np.ndarray:
+        if self._requires_grad and STATE.grad_enabled:
+            if not self._parents:
+                raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used "
+                                   f"in an in-place operation.")
+            raise RuntimeError(f"{name}: in-place operations on a tensor inside a graph are not "
+                               f"supported (glassgrad keeps graphs for drawing); write "
+                               f"`x = x + y` instead")
+        return self.data
+
+    def __iadd__(self, other: Any) -> "Tensor":
+        d = self._inplace("+=")
+        np.add(d, _raw(other), out=d, casting="same_kind")
+        return self
+
+    def __isub__(self, other: Any) -> "Tensor":
+        d = self._inplace("-=")
+        np.subtract(d, _raw(other), out=d, casting="same_kind")
+        return self
+
+    def __imul__(self, other: Any) -> "Tensor":
+        d = self._inplace("*=")
+        np.multiply(d, _raw(other), out=d, casting="same_kind")
+        return self
+
+    def __itruediv__(self, other: Any) -> "Tensor":
+        d = self._inplace("/=")
+        np.true_divide(d, _raw(other), out=d, casting="same_kind")
+        return self
+
+    def __setitem__(self, index: Any, value: Any) -> None:
+        self._inplace("setitem")[_index(index)] = _raw(value)
+
+    def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        d = self._inplace("add_")
+        np.add(d, _raw(other) * alpha if alpha != 1.0 else _raw(other), out=d,
+               casting="same_kind")
+        return self
+
+    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
+        return self.add_(other, -alpha)
+
+    def mul_(self, other: Any) -> "Tensor":
+        return self.__imul__(other)
+
+    def div_(self, other: Any) -> "Tensor":
+        return self.__itruediv__(other)
+
+    def zero_(self) -> "Tensor":
+        self._inplace("zero_")[...] = 0
+        return self
+
+    def fill_(self, value: float) -> "Tensor":
+        self._inplace("fill_")[...] = _raw(value)
+        return self
+
+    def copy_(self, src: Any) -> "Tensor":
+        self._inplace("copy_")[...] = _raw(src)
+        return self
+
+    def uniform_(self, a: float = 0.0, b: float = 1.0,
+                 generator: Optional[np.random.Generator] = None) -> "Tensor":
+        d = self._inplace("uniform_")
+        d[...] = (generator or default_generator).uniform(a, b, d.shape)
+        return self
+
+    def normal_(self, mean: float = 0.0, std: float = 1.0,
+                generator: Optional[np.random.Generator] = None) -> "Tensor":
+        d = self._inplace("normal_")
+        d[...] = (generator or default_generator).normal(mean, std, d.shape)
+        return self
+
+    # ---- backpropagation ----
+    def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None) -> None:
+        """Accumulate d(self)/d(leaf) into every leaf's `.grad` that requires grad.
+
+        A non-scalar output needs `gradient` (same shape): the result is then the
+        vector-Jacobian product. The graph is kept, so backward can run again (leaves
+        accumulate; interior nodes are recomputed from zero and keep their gradient for
+        drawings). `retain_graph` is accepted for PyTorch code and ignored.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have "
+                               "a grad_fn")
+        seed = self._seed_gradient(gradient, False)
+        paused = gc.isenabled()
+        gc.disable()  # the sweep allocates small tuples and lists but never a cycle
+        try:
+            # Like PyTorch, an inf or nan gradient flows silently (detect_anomaly raises).
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                self._backprop(seed)
+        finally:
+            if paused:
+                gc.enable()
+
+    def _backprop(self, seed: np.ndarray) -> None:
+        if not self._parents:  # backward on a leaf: d(self)/d(self) = 1
+            self.grad = seed if self.grad is None else self.grad + seed
+            return
+        order = topological_order(self)
+        for node in order:
+            if node._parents:
+                node.grad = None
+        self.grad = seed
+        for node in reversed(order):
+            if not node._parents:
+                continue
+            g = node.grad
+            if g is None:
+                continue
+            for p, c in zip(node._parents, node._vjp(g, False)):
+                if c is None:
+                    continue
+                if p.grad is None:
+                    if not p._parents and (c is g or type(c) is not np.ndarray
+                                           or c.base is not None):
+                        c = np.array(c)  # a leaf's .grad owns its memory (views are copied)
+                    p.grad = c
+                else:
+                    p.grad = p.grad + c  # out of place: never writes into a shared array
+
+    # ---- hooks used by autograd.grad (shared with Value) ----
+    def _seed_gradient(self, seed: Any, create_graph: bool) -> Any:
+        if seed is None:
+            if self.data.size != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            ones = np.ones(self.data.shape, dtype=self.data.dtype)
+            return _leaf(ones) if create_graph else ones
+        if isinstance(seed, Value):
+            raise TypeError(_MIX)
+        array = seed.data if isinstance(seed, Tensor) else np.asarray(seed)
+        if array.shape != self.data.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output has a shape of {array.shape} "
+                               f"and output has a shape of {self.data.shape}")
+        if create_graph:
+            return seed if isinstance(seed, Tensor) else _leaf(array.astype(self.data.dtype))
+        return np.array(array, dtype=self.data.dtype)  # a copy the sweep may own
+
+    def _vjp(self, g: Any, create_graph: bool) -> list:
+        """The gradient contribution to each parent (None where none is needed), already
+        summed to the parent's shape and cast to its dtype."""
+        parents = self._parents
+        rule = _RULES[self._op]
+        need = [p._requires_grad for p in parents]
+        if create_graph:
+            math, out, ops = TENSOR_MATH, self, parents
+        else:
+            math, out, ops = ARRAY_MATH, self.data, [p.data for p in parents]
+        arity = rule.arity
+        if arity == 1:
+            grads: Sequence[Any] = (rule.vjp(math, g, out, ops[0], self._arg),)
+        elif arity == 2:
+            grads = rule.vjp(math, g, out, ops[0], ops[1], self._arg, need)
+        else:
+            grads = rule.vjp(math, g, out, ops, self._arg, need)
+        result = []
+        for i, (p, n, c) in enumerate(zip(parents, need, grads)):
+            if not n or c is None:
+                result.append(None)
+                continue
+            data = p.data
+            if c.shape != data.shape:
+                c = unbroadcast(c, data.shape)
+            if c.dtype != data.dtype:
+                c = math.cast(c, data.dtype)
+            if STATE.anomaly:
+                check_backward(self, i, c)
+            result.append(c)
+        return result
+
+    def _wrap_gradient(self, g: Any, create_graph: bool) -> "Tensor":
+        if isinstance(g, Tensor):
+            return g
+        if type(g) is not np.ndarray or g.base is not None:
+            g = np.array(g)
+        return _leaf(g)
+
+
+# ---- the Tensor backend of the VJP rules (for create_graph=True) ----
+
+class TENSOR_MATH:
+    """Same names as `tensor_rules.ARRAY_MATH`, built from Tensor ops, so a VJP evaluated
+    on Tensors records a graph that can be differentiated again."""
+
+    raw = staticmethod(lambda t: t.data if isinstance(t, Tensor) else t)
+    exp = staticmethod(Tensor.exp)
+    log = staticmethod(Tensor.log)
+    sin = staticmethod(Tensor.sin)
+    cos = staticmethod(Tensor.cos)
+    sigmoid = staticmethod(Tensor.sigmoid)
+    normal_cdf = staticmethod(Tensor.normal_cdf)
+    where = staticmethod(lambda cond, x, y: where(cond, x, y))
+    expand = staticmethod(lambda t, shape: _unary("expand", t, tuple(shape)))
+    permute = staticmethod(lambda t, axes: _unary("permute", t, tuple(axes)))
+    scatter = staticmethod(lambda g, index, shape: _unary("scatter_add", g, (index, shape)))
+    cast = staticmethod(lambda t, dtype: _unary("cast", t, np.dtype(dtype)))
+
+
+# ---- functions over several tensors ----
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product with NumPy's rules: 1-D, 2-D and batched (batch dims broadcast)."""
+    if not isinstance(a, Tensor):
+        a = _lift(a, b)
+    if not isinstance(b, Tensor):
+        b = _lift(b, a)
+    sa, sb = a.shape, b.shape
+    if not sa or not sb:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+                         f"{sa} and {sb}")
+    inner_b = sb[-2] if len(sb) > 1 else sb[0]
+    if sa[-1] != inner_b:
+        raise ValueError(f"matmul: shapes {sa} and {sb} cannot be multiplied "
+                         f"({sa[-1]} != {inner_b})")
+    return _binary("matmul", a, b)
+
+
+def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
+    """x @ weight.T + bias as ONE node (PyTorch's F.linear); weight is (out, in).
+
+    Same numbers as the three-op graph, one node in drawings, and no transposed copy.
+    """
+    if weight.ndim != 2:
+        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{weight.shape}")
+    if not isinstance(x, Tensor):
+        x = _lift(x, weight)
+    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
+        raise ValueError(f"linear: input of shape {x.shape} and weight of shape "
+                         f"{weight.shape} cannot be multiplied (in_features "
+                         f"{weight.shape[1]} expected)")
+    if x.data.dtype.kind != "f":  # integer inputs: PyTorch's promotion, the float dtype wins
+        x = _leaf(x.data.astype(weight.data.dtype))
+    if bias is None:
+        return _nary("linear", (x, weight), None)
+    if not isinstance(bias, Tensor):
+        bias = _lift(bias, weight)
+    if bias.shape not in ((weight.shape[0],), ()):
+        raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape "
+                         f"{weight.shape} (expected ({weight.shape[0]},))")
+    return _nary("linear", (x, weight, bias), None)
+
+
+def _tensors(op: str, tensors: Sequence[Any]) -> tuple:
+    tensors = tuple(tensors)
+    if not tensors:
+        raise ValueError(f"{op}: expected a non-empty list of Tensors")
+    like = next((t for t in tensors if isinstance(t, Tensor)), None)
+    if like is None:
+        raise TypeError(f"{op}: expected a list of Tensors")
+    return tuple(_lift(t, like) for t in tensors)
+
+
+def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
+    """Join tensors along an existing dim (all other dims must match)."""
+    dim, _ = _spelling("cat", None if axis is not None else dim, axis, False, None)
+    tensors = _tensors("cat", tensors)
+    return _nary("cat", tensors, _dim(dim, tensors[0].ndim, "cat"))
+
+
+concatenate = cat
+
+
+def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
+    """Join same-shape tensors along a new dim."""
+    dim, _ = _spelling("stack", None if axis is not None else dim, axis, False, None)
+    tensors = _tensors("stack", tensors)
+    return _nary("stack", tensors, _dim(dim, tensors[0].ndim + 1, "stack"))
+
+
+def where(condition: Any, x: Any, y: Any) -> Tensor:
+    """x where condition is true, else y (broadcast together); condition gets no gradient."""
+    cond = np.asarray(_raw(condition))
+    if cond.dtype != np.bool_:
+        raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor(x)
+    if not isinstance(x, Tensor):
+        x = _lift(x, y)
+    if not isinstance(y, Tensor):
+        y = _lift(y, x)
+    try:
+        np.broadcast_shapes(cond.shape, x.shape, y.shape)
+    except ValueError:
+        raise ValueError(f"where: condition, x and y of shapes {cond.shape}, {x.shape} and "
+                         f"{y.shape} cannot be broadcast together") from None
+    return _binary("where", x, y, cond)
+
+
+# ---- factories ----
+
+default_generator = np.random.default_rng()
+
+
+def manual_seed(seed: int) -> np.random.Generator:
+    """Reseed the generator `randn`/`rand`/`uniform_`/`normal_` use (returns it)."""
+    default_generator.bit_generator.state = np.random.default_rng(seed).bit_generator.state
+    return default_generator
+
+
+def _factory(data: np.ndarray, requires_grad: bool) -> Tensor:
+    t = _leaf(data)
+    if requires_grad:
+        t.requires_grad = True
+    return t
+
+
+def _float(dtype: Any) -> np.dtype:
+    return _FLOAT32 if dtype is None else np.dtype(dtype)
+
+
+def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, label: str = "") -> Tensor:
+    """A tensor holding a *copy* of `data` (PyTorch's torch.tensor)."""
+    if isinstance(data, Tensor):
+        data = data.data
+    copied = np.array(data, dtype=dtype) if isinstance(data, (np.ndarray, np.generic)) else data
+    return Tensor(copied, requires_grad=requires_grad, dtype=dtype, label=label)
+
+
+def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.zeros(_shape_args(size), dtype=_float(dtype)), requires_grad)
+
+
+def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.ones(_shape_args(size), dtype=_float(dtype)), requires_grad)
+
+
+def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    """The dtype follows fill_value when not given (float32, int64 or bool), as in PyTorch."""
+    if dtype is None:
+        dtype = _to_array(fill_value, None).dtype
+    shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
+    return _factory(np.full(shape, fill_value, dtype=np.dtype(dtype)), requires_grad)
+
+
+def _random(draw: str, size: tuple, generator: Any, dtype: Any, requires_grad: bool) -> Tensor:
+    dtype = _float(dtype)
+    rng = default_generator if generator is None else generator
+    shape = _shape_args(size)
+    if dtype in (np.float32, np.float64):
+        data = getattr(rng, draw)(shape, dtype=dtype)
+    else:
+        data = getattr(rng, draw)(shape).astype(dtype)
+    return _factory(np.asarray(data), requires_grad)
+
+
+def randn(*size: Any, generator: Optional[np.random.Generator] = None, dtype: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    """Standard normal samples from `generator` (default: the one `manual_seed` seeds)."""
+    return _random("standard_normal", size, generator, dtype, requires_grad)
+
+
+def rand(*size: Any, generator: Optional[np.random.Generator] = None, dtype: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1)."""
+    return _random("random", size, generator, dtype, requires_grad)
+
+
+def arange(start: float, end: Optional[float] = None, step: float = 1, dtype: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """int64 for integer arguments, float32 if any is a float (PyTorch's rule)."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = _INT64 if ints else _FLOAT32
+    return _factory(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
+
+
+def eye(n: int, m: Optional[int] = None, dtype: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    return _factory(np.eye(n, m, dtype=_float(dtype)), requires_grad)
+
+
+def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.zeros(t.shape, dtype=t.dtype if dtype is None else dtype), requires_grad)
+
+
+def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    return _factory(np.ones(t.shape, dtype=t.dtype if dtype is None else dtype), requires_grad)

@@ -1,0 +1,519 @@
+"""Every Tensor op in one table: its NumPy forward beside its vector-Jacobian product (VJP).
+
+A rule's `vjp` turns the gradient `g` of the op's output into the gradient of each operand.
+It is written once, against a tiny backend `B` (a namespace of functions), so it serves both:
+
+* backward: `B = ARRAY_MATH`, operands and `g` are ndarrays, the result is ndarrays;
+* higher-order gradients (`autograd.grad(..., create_graph=True)`): `B` is the Tensor
+  backend (in tensor.py), operands and `g` are Tensors, so the gradient is itself a graph.
+
+Operators (`+ - * / ** @`), `.sum/.mean(axis=, keepdims=)`, `.reshape`, `.swapaxes`, `.T`,
+`.shape` and indexing mean the same on ndarrays and Tensors, so rules use them directly.
+Masks (where is x > 0?) are plain boolean ndarrays computed from `B.raw(x)`: they are
+constants, with derivative zero.
+
+A rule may return a gradient of the *broadcast* output shape: the engine sums it back to
+the operand's shape in ONE place, `unbroadcast`. Operands that do not require grad get
+None (`need` says which do), so `x @ W` with a constant `x` never computes `g @ W.T`.
+
+Conventions at kinks follow PyTorch (and `scalar_rules.py`): relu'(0) = 0, abs'(0) = 0,
+leaky_relu'(0) = slope, clamp'(bound) = 1, maximum/minimum ties split 0.5/0.5, a full
+`max()`/`min()` splits evenly among tied elements, `max(dim)` gives all to the returned
+index.
+
+>>> import numpy as np
+>>> g = np.ones(3); a = np.array([1.0, 2.0, 3.0]); b = np.array([4.0, 5.0, 6.0])
+>>> RULES["*"].vjp(ARRAY_MATH, g, a * b, a, b, None, (True, True))
+(array([4., 5., 6.]), array([1., 2., 3.]))
+>>> unbroadcast(np.ones((2, 3)), (3,))
+array([2., 2., 2.])
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Dict, NamedTuple, Sequence, Tuple
+
+import numpy as np
+
+SOFTPLUS_THRESHOLD = 20.0  # PyTorch's default: above it softplus(x) = x, slope exactly 1
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_SQRT1_2 = math.sqrt(0.5)
+
+
+class Rule(NamedTuple):
+    symbol: str        # how drawings show the op
+    arity: int         # 1 (unary), 2 (binary) or 0 (any number of operands, as a list)
+    forward: Callable  # unary: (a, arg); binary: (a, b, arg); n-ary: (list, arg) -> ndarray
+    vjp: Callable      # unary: (B, g, out, a, arg) -> grad
+    #                    binary: (B, g, out, a, b, arg, need) -> (grad_a, grad_b)
+    #                    n-ary: (B, g, out, operands, arg, need) -> grads
+
+
+RULES: Dict[str, Rule] = {}
+
+
+def _rule(op: str, symbol: str, arity: int, forward: Callable, vjp: Callable) -> None:
+    RULES[op] = Rule(symbol, arity, forward, vjp)
+
+
+# ---- broadcasting: the one place gradients are summed back to an operand's shape ----
+
+def unbroadcast(grad: Any, shape: Tuple[int, ...]) -> Any:
+    """Sum `grad` (ndarray or Tensor) over the axes NumPy broadcasting added to `shape`.
+
+    Leading axes the operand did not have are summed away; axes where the operand had
+    size 1 are summed with keepdims. Raises AssertionError (even under -O) on a gradient
+    that no broadcast of `shape` could have produced.
+    """
+    gshape = grad.shape
+    if gshape == shape:
+        return grad
+    lead = len(gshape) - len(shape)
+    if lead >= 0:
+        ones = tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
+        if lead:
+            grad = grad.sum(axis=tuple(range(lead)))
+        if ones:
+            grad = grad.sum(axis=tuple(i - lead for i in ones), keepdims=True)
+    if grad.shape != shape:
+        raise AssertionError(f"unbroadcast: a gradient of shape {gshape} cannot belong to an "
+                             f"operand of shape {shape}")
+    return grad
+
+
+# ---- the NumPy backend of the VJP rules ----
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    """Vectorised erf to ~1 ulp (W. J. Cody's rational approximations, as in CALERF).
+
+    NumPy has no erf, and the exact GELU needs one: max relative error 5e-16 vs math.erf.
+    """
+    y = np.abs(x)
+    out = np.empty_like(y)
+    small = y <= 0.46875
+    z = y[small] ** 2
+    num, den = _ERF_A[4] * z, z
+    for i in range(3):
+        num, den = (num + _ERF_A[i]) * z, (den + _ERF_B[i]) * z
+    out[small] = x[small] * (num + _ERF_A[3]) / (den + _ERF_B[3])
+    mid = ~small & (y <= 4.0)
+    ym = y[mid]
+    num, den = _ERF_C[8] * ym, ym
+    for i in range(7):
+        num, den = (num + _ERF_C[i]) * ym, (den + _ERF_D[i]) * ym
+    out[mid] = np.copysign(1.0 - _exp_x2(ym) * (num + _ERF_C[7]) / (den + _ERF_D[7]), x[mid])
+    big = y > 4.0
+    yb = y[big]
+    z = 1.0 / (yb * yb)
+    num, den = _ERF_P[5] * z, z
+    for i in range(4):
+        num, den = (num + _ERF_P[i]) * z, (den + _ERF_Q[i]) * z
+    tail = (0.56418958354775628695 - z * (num + _ERF_P[4]) / (den + _ERF_Q[4])) / yb
+    out[big] = np.copysign(1.0 - _exp_x2(yb) * tail, x[big])
+    return out
+
+
+def _exp_x2(y: np.ndarray) -> np.ndarray:
+    # exp(-y^2) split as exp(-t^2) exp(-(y-t)(y+t)) with t = y rounded to 1/16: no rounding
+    # error from squaring y (Cody's trick).
+    t = np.trunc(y * 16.0) / 16.0
+    return np.exp(-t * t) * np.exp(-(y - t) * (y + t))
+
+
+_ERF_A = (3.16112374387056560e00, 1.13864154151050156e02, 3.77485237685302021e02,
+          3.20937758913846947e03, 1.85777706184603153e-1)
+_ERF_B = (2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03,
+          2.84423683343917062e03)
+_ERF_C = (5.64188496988670089e-1, 8.88314979438837594e00, 6.61191906371416295e01,
+          2.98635138197400131e02, 8.81952221241769090e02, 1.71204761263407058e03,
+          2.05107837782607147e03, 1.23033935479799725e03, 2.15311535474403846e-8)
+_ERF_D = (1.57449261107098347e01, 1.17693950891312499e02, 5.37181101862009858e02,
+          1.62138957456669019e03, 3.29079923573345963e03, 4.36261909014324716e03,
+          3.43936767414372164e03, 1.23033935480374942e03)
+_ERF_P = (3.05326634961232344e-1, 3.60344899949804439e-1, 1.25781726111229246e-1,
+          1.60837851487422766e-2, 6.58749161529837803e-4, 1.63153871373020978e-2)
+_ERF_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1,
+          6.05183413124413191e-2, 2.33520497626869185e-3)
+
+
+def _sigmoid(a: np.ndarray) -> np.ndarray:
+    # exp of -|a| only, so it never overflows; both branches keep full relative precision.
+    e = np.exp(-np.abs(a))
+    r = 1.0 / (1.0 + e)
+    return np.where(a >= 0, r, e * r)
+
+
+def _normal_cdf(a: np.ndarray) -> np.ndarray:
+    # PyTorch's formula, 0.5 (1 + erf(x / sqrt 2)), so values agree to rounding.
+    return 0.5 * (1.0 + _erf(a * _SQRT1_2))
+
+
+def _scatter(g: np.ndarray, index: Any, shape: Tuple[int, ...]) -> np.ndarray:
+    """zeros(shape) with g added at `index`; repeated indices accumulate (np.add.at)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    if is_basic_index(index):
+        out[index] = g  # a basic index selects each element at most once
+    else:
+        np.add.at(out, index, g)
+    return out
+
+
+class ARRAY_MATH:
+    """The backend for plain backward: ndarrays in, ndarrays out."""
+
+    raw = staticmethod(lambda x: x)
+    exp = staticmethod(np.exp)
+    log = staticmethod(np.log)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    sigmoid = staticmethod(_sigmoid)
+    normal_cdf = staticmethod(_normal_cdf)
+    where = staticmethod(np.where)            # where(bool ndarray, x, y)
+    expand = staticmethod(np.broadcast_to)    # a read-only view: no copy
+    permute = staticmethod(np.transpose)
+    scatter = staticmethod(_scatter)
+    cast = staticmethod(lambda x, dtype: x.astype(dtype, copy=False))
+
+
+# ---- helpers shared by rules ----
+
+def is_basic_index(index: Any) -> bool:
+    """True if `index` is NumPy basic indexing (ints, slices, None, ...): a view, no repeats."""
+    items = index if type(index) is tuple else (index,)
+    for i in items:
+        if not (type(i) is slice or i is None or i is Ellipsis
+                or (isinstance(i, (int, np.integer)) and not isinstance(i, (bool, np.bool_)))):
+            return False
+    return True
+
+
+def _keep_shape(shape: Tuple[int, ...], axes: Any) -> Tuple[int, ...]:
+    """`shape` with the reduced axes set to 1 (what keepdims=True would give)."""
+    if axes is None:
+        return (1,) * len(shape)
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
+
+
+def _count(shape: Tuple[int, ...], axes: Any) -> int:
+    if axes is None:
+        return math.prod(shape)
+    return math.prod(shape[i] for i in axes)
+
+
+def _kept(x: Any, shape: Tuple[int, ...], axes: Any, keepdims: bool) -> Any:
+    """A reduction's output (or its gradient) reshaped to keepdims form, to broadcast back."""
+    return x if keepdims else x.reshape(_keep_shape(shape, axes))
+
+
+def _tie_weights(a: np.ndarray, b: np.ndarray, dtype: Any) -> np.ndarray:
+    """d maximum(a, b)/da elementwise: 1 where a wins, 0.5 on a tie, 0 where b wins."""
+    w = (a > b).astype(dtype)
+    w += 0.5 * (a == b)
+    return w
+
+
+def _fwd(fn: Callable) -> Callable:
+    """A unary NumPy function as a forward that ignores `arg`."""
+    return lambda a, arg: fn(a)
+
+
+# ---- binary elementwise (NumPy broadcasting) ----
+
+_rule("+", "+", 2, lambda a, b, arg: a + b,
+      lambda B, g, out, a, b, arg, need: (g, g))
+_rule("-", "−", 2, lambda a, b, arg: a - b,
+      lambda B, g, out, a, b, arg, need: (g, -g if need[1] else None))
+_rule("*", "×", 2, lambda a, b, arg: a * b,
+      lambda B, g, out, a, b, arg, need: (g * b if need[0] else None,
+                                          g * a if need[1] else None))
+_rule("/", "÷", 2, lambda a, b, arg: a / b,
+      lambda B, g, out, a, b, arg, need: (g / b if need[0] else None,
+                                          -g * out / b if need[1] else None))
+
+
+def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[bool]) -> tuple:
+    # PyTorch's conventions: no gradient to the base where the exponent is 0 (avoids
+    # 0 * inf), none to the exponent where base == 0 and exponent >= 0 (avoids 0 * log 0).
+    ra, rb = B.raw(a), B.raw(b)
+    ga = gb = None
+    if need[0]:
+        ga = B.where(rb == 0, 0.0, g * b * a ** (b - 1.0))
+    if need[1]:
+        gb = B.where((ra == 0) & (rb >= 0), 0.0, g * out * B.log(a))
+    return ga, gb
+
+
+_rule("pow", "^", 2, lambda a, b, arg: a ** b, _pow_vjp)
+_rule("maximum", "max", 2, lambda a, b, arg: np.maximum(a, b),
+      lambda B, g, out, a, b, arg, need: (
+          g * _tie_weights(B.raw(a), B.raw(b), B.raw(g).dtype) if need[0] else None,
+          g * _tie_weights(B.raw(b), B.raw(a), B.raw(g).dtype) if need[1] else None))
+_rule("minimum", "min", 2, lambda a, b, arg: np.minimum(a, b),
+      lambda B, g, out, a, b, arg, need: (
+          g * _tie_weights(B.raw(b), B.raw(a), B.raw(g).dtype) if need[0] else None,
+          g * _tie_weights(B.raw(a), B.raw(b), B.raw(g).dtype) if need[1] else None))
+# where(cond, a, b): `cond` is a boolean ndarray held in `arg` (not differentiable).
+_rule("where", "where", 2, lambda a, b, cond: np.where(cond, a, b),
+      lambda B, g, out, a, b, cond, need: (B.where(cond, g, 0.0) if need[0] else None,
+                                           B.where(cond, 0.0, g) if need[1] else None))
+
+
+# ---- matrix products ----
+
+def _matmul_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any,
+                need: Sequence[bool]) -> tuple:
+    # 1-D operands are promoted the way matmul does (a: (k,) -> (1, k); b: (k,) -> (k, 1)),
+    # then da = g bᵀ and db = aᵀ g; batch axes a broadcast over are summed by unbroadcast.
+    a_vec, b_vec = len(a.shape) == 1, len(b.shape) == 1
+    if a_vec and b_vec:  # a dot product: out is a scalar
+        return (g * b if need[0] else None, g * a if need[1] else None)
+    if a_vec:
+        g = g.reshape(g.shape[:-1] + (1, g.shape[-1]))
+        a = a.reshape((1, a.shape[0]))
+    if b_vec:
+        g = g.reshape(g.shape + (1,))
+        b = b.reshape((b.shape[0], 1))
+    ga = gb = None
+    if need[0]:
+        ga = g @ b.swapaxes(-1, -2)
+        if a_vec:
+            ga = ga.reshape(ga.shape[:-2] + ga.shape[-1:])
+    if need[1]:
+        gb = a.swapaxes(-1, -2) @ g
+        if b_vec:
+            gb = gb.reshape(gb.shape[:-1])
+    return ga, gb
+
+
+_rule("matmul", "@", 2, lambda a, b, arg: a @ b, _matmul_vjp)
+
+
+def _linear_forward(ops: list, arg: Any) -> np.ndarray:
+    out = ops[0] @ ops[1].T
+    if len(ops) == 3:
+        out += ops[2]  # in place on a fresh product: no extra array
+    return out
+
+
+def _linear_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], arg: Any,
+                need: Sequence[bool]) -> list:
+    # out = x Wᵀ + b, one node (PyTorch's F.linear). Batch axes of x are folded into rows.
+    x, w = ops[0], ops[1]
+    grads = [None] * len(ops)
+    if need[0]:
+        grads[0] = g @ w
+    if need[1]:
+        rows = g.reshape((-1, g.shape[-1])) if len(g.shape) != 2 else g
+        xs = x.reshape((-1, x.shape[-1])) if len(x.shape) != 2 else x
+        grads[1] = rows.T @ xs
+    if len(ops) == 3 and need[2]:
+        grads[2] = g  # unbroadcast sums the batch axes
+    return grads
+
+
+_rule("linear", "xWᵀ+b", 0, _linear_forward, _linear_vjp)
+
+
+# ---- unary elementwise ----
+
+def _pow_scalar_vjp(B: Any, g: Any, out: Any, a: Any, k: float) -> Any:
+    if k == 0.0:
+        return g * 0.0  # PyTorch: d/da a**0 = 0, even at a = 0
+    if k == 1.0:
+        return g
+    if k == 2.0:
+        return g * (2.0 * a)
+    return g * (k * a ** (k - 1.0))
+
+
+_rule("neg", "−", 1, _fwd(np.negative), lambda B, g, out, a, arg: -g)
+_rule("**", "**", 1, lambda a, k: a ** k, _pow_scalar_vjp)
+_rule("exp", "exp", 1, _fwd(np.exp), lambda B, g, out, a, arg: g * out)
+_rule("log", "log", 1, _fwd(np.log), lambda B, g, out, a, arg: g / a)
+_rule("sqrt", "√", 1, _fwd(np.sqrt), lambda B, g, out, a, arg: g / (2.0 * out))
+_rule("tanh", "tanh", 1, _fwd(np.tanh), lambda B, g, out, a, arg: g * (1.0 - out * out))
+_rule("sigmoid", "σ", 1, _fwd(_sigmoid), lambda B, g, out, a, arg: g * (out * (1.0 - out)))
+_rule("relu", "ReLU", 1, lambda a, arg: np.maximum(a, 0),
+      lambda B, g, out, a, arg: B.where(B.raw(out) > 0, g, 0.0))
+_rule("leaky_relu", "LeakyReLU", 1, lambda a, slope: np.where(a > 0, a, a * slope),
+      lambda B, g, out, a, slope: B.where(B.raw(a) > 0, g, g * slope))
+_rule("elu", "ELU", 1,
+      lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))),
+      lambda B, g, out, a, alpha: B.where(B.raw(a) > 0, g, g * (out + alpha)))
+_rule("normal_cdf", "Φ", 1, _fwd(_normal_cdf),
+      lambda B, g, out, a, arg: g * (B.exp(a * a * -0.5) * _INV_SQRT_2PI))
+_rule("gelu", "GELU", 1, lambda a, arg: a * _normal_cdf(a),
+      lambda B, g, out, a, arg: g * (B.normal_cdf(a) + a * (B.exp(a * a * -0.5) * _INV_SQRT_2PI)))
+
+
+def _softplus_forward(a: np.ndarray, arg: Tuple[float, float]) -> np.ndarray:
+    beta, threshold = arg
+    z = a * beta
+    return np.where(z > threshold, a, np.logaddexp(0.0, z) / beta)
+
+
+_rule("softplus", "softplus", 1, _softplus_forward,
+      lambda B, g, out, a, arg: B.where(B.raw(a) * arg[0] > arg[1], g,
+                                        g * B.sigmoid(a * arg[0])))
+_rule("abs", "|·|", 1, _fwd(np.abs), lambda B, g, out, a, arg: g * np.sign(B.raw(a)))
+_rule("sin", "sin", 1, _fwd(np.sin), lambda B, g, out, a, arg: g * B.cos(a))
+_rule("cos", "cos", 1, _fwd(np.cos), lambda B, g, out, a, arg: -(g * B.sin(a)))
+# clamp(min, max): gradient 1 inside [min, max], boundaries included (PyTorch's rule).
+_rule("clamp", "clamp", 1, lambda a, arg: np.clip(a, arg[0], arg[1]),
+      lambda B, g, out, a, arg: B.where(
+          (B.raw(a) >= (-np.inf if arg[0] is None else arg[0]))
+          & (B.raw(a) <= (np.inf if arg[1] is None else arg[1])), g, 0.0))
+_rule("cast", "cast", 1, lambda a, dtype: a.astype(dtype),
+      lambda B, g, out, a, dtype: B.cast(g, B.raw(a).dtype))
+_rule("clone", "clone", 1, lambda a, arg: a.copy(), lambda B, g, out, a, arg: g)
+
+
+# ---- shape and movement (forwards are NumPy views where NumPy allows) ----
+
+def _reshape_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
+    return g.reshape(a.shape)
+
+
+for _name in ("reshape", "squeeze", "unsqueeze", "flatten"):
+    _rule(_name, _name, 1, lambda a, shape: a.reshape(shape), _reshape_vjp)
+_rule("permute", "permute", 1, lambda a, axes: a.transpose(axes),
+      lambda B, g, out, a, axes: B.permute(g, tuple(int(i) for i in np.argsort(axes))))
+_rule("transpose", "transpose", 1, lambda a, dims: a.swapaxes(*dims),
+      lambda B, g, out, a, dims: g.swapaxes(*dims))
+# expand's VJP is the identity: unbroadcast sums the gradient back to the operand's shape.
+_rule("expand", "expand", 1, lambda a, shape: np.broadcast_to(a, shape),
+      lambda B, g, out, a, shape: g)
+_rule("getitem", "[ ]", 1, lambda a, index: a[index],
+      lambda B, g, out, a, index: B.scatter(g, index, a.shape))
+# The transpose of getitem (used by higher-order gradients of indexing).
+_rule("scatter_add", "scatter", 1, lambda a, arg: _scatter(a, arg[0], arg[1]),
+      lambda B, g, out, a, arg: g[arg[0]])
+
+
+def _cat_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], axis: int,
+             need: Sequence[bool]) -> list:
+    grads, start = [], 0
+    lead = (slice(None),) * axis
+    for x, n in zip(ops, need):
+        stop = start + x.shape[axis]
+        grads.append(g[lead + (slice(start, stop),)] if n else None)
+        start = stop
+    return grads
+
+
+def _stack_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], axis: int,
+               need: Sequence[bool]) -> list:
+    lead = (slice(None),) * axis
+    return [g[lead + (i,)] if n else None for i, n in enumerate(need)]
+
+
+_rule("cat", "cat", 0, lambda ops, axis: np.concatenate(ops, axis=axis), _cat_vjp)
+_rule("stack", "stack", 0, lambda ops, axis: np.stack(ops, axis=axis), _stack_vjp)
+
+
+# ---- reductions: arg = (axes or None, keepdims, ...) with axes a sorted tuple ----
+
+def _sum_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
+    axes, keepdims = arg
+    return B.expand(_kept(g, a.shape, axes, keepdims), a.shape)
+
+
+def _mean_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
+    axes, keepdims = arg
+    return B.expand(_kept(g, a.shape, axes, keepdims) / _count(a.shape, axes), a.shape)
+
+
+_rule("sum", "Σ", 1, lambda a, arg: np.sum(a, axis=arg[0], keepdims=arg[1]), _sum_vjp)
+_rule("mean", "mean", 1, lambda a, arg: np.mean(a, axis=arg[0], keepdims=arg[1]), _mean_vjp)
+
+
+def _extreme_forward(a: np.ndarray, arg: Any) -> np.ndarray:
+    axes, keepdims, largest, index = arg
+    if index is not None:  # max(dim): values at the returned indices
+        values = np.take_along_axis(a, index, axis=axes[0])
+        return values if keepdims else values.squeeze(axis=axes[0])
+    reduce = np.max if largest else np.min
+    return reduce(a, axis=axes, keepdims=keepdims)
+
+
+def _extreme_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
+    axes, keepdims, largest, index = arg
+    shape = a.shape
+    gk = _kept(g, shape, axes, keepdims)
+    ra = B.raw(a)
+    if index is not None:  # all of the gradient to the index max(dim) returned
+        mask = np.zeros(shape, dtype=bool)
+        np.put_along_axis(mask, index, True, axis=axes[0])
+        return B.where(mask, gk, 0.0)
+    # Split evenly among tied extremes, as PyTorch does for max()/amax().
+    mask = ra == _kept(B.raw(out), shape, axes, keepdims)
+    share = mask / np.sum(mask, axis=axes, keepdims=True, dtype=ra.dtype)
+    return gk * share.astype(ra.dtype, copy=False)
+
+
+_rule("max", "max", 1, _extreme_forward, _extreme_vjp)
+_rule("min", "min", 1, _extreme_forward, _extreme_vjp)
+
+
+def _centered(a: Any, axes: Any) -> Any:
+    return a - a.mean(axis=axes, keepdims=True)
+
+
+def _dof(shape: Tuple[int, ...], axes: Any, correction: float) -> float:
+    # PyTorch divides by max(0, N - correction); 1/0 is inf here, not a ZeroDivisionError.
+    return max(0.0, _count(shape, axes) - correction)
+
+
+def _inv(x: float) -> float:
+    return 1.0 / x if x else math.inf
+
+
+_rule("var", "var", 1,
+      lambda a, arg: np.var(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]),
+      lambda B, g, out, a, arg: _kept(g, a.shape, arg[0], arg[1])
+      * (_centered(a, arg[0]) * (2.0 * _inv(_dof(a.shape, arg[0], arg[2])))))
+_rule("std", "std", 1,
+      lambda a, arg: np.std(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]),
+      lambda B, g, out, a, arg: (_kept(g, a.shape, arg[0], arg[1])
+                                 / (_kept(out, a.shape, arg[0], arg[1])
+                                    * _dof(a.shape, arg[0], arg[2])))
+      * _centered(a, arg[0]))
+
+
+# ---- softmax family: stable for logits of ±1e4 (the max is subtracted first) ----
+
+def _max_shift(a: np.ndarray, axes: Any) -> np.ndarray:
+    m = np.max(a, axis=axes, keepdims=True)
+    if not np.isfinite(m).all():
+        # A slice whose max is ±inf would give inf - inf = nan; shift it by 0 instead.
+        m = np.where(np.isfinite(m), m, 0.0)
+    return m
+
+
+def _logsumexp_forward(a: np.ndarray, arg: Any) -> np.ndarray:
+    axes, keepdims = arg
+    m = _max_shift(a, axes)
+    out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
+    out += m
+    return out if keepdims else out.squeeze(axis=axes)
+
+
+def _softmax_forward(a: np.ndarray, axis: int) -> np.ndarray:
+    e = np.exp(a - _max_shift(a, axis))
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _log_softmax_forward(a: np.ndarray, axis: int) -> np.ndarray:
+    s = a - _max_shift(a, axis)
+    s -= np.log(np.sum(np.exp(s), axis=axis, keepdims=True))
+    return s
+
+
+_rule("logsumexp", "logΣexp", 1, _logsumexp_forward,
+      lambda B, g, out, a, arg: _kept(g, a.shape, arg[0], arg[1])
+      * B.exp(a - _kept(out, a.shape, arg[0], arg[1])))
+_rule("softmax", "softmax", 1, _softmax_forward,
+      lambda B, g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)))
+_rule("log_softmax", "log_softmax", 1, _log_softmax_forward,
+      lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True))

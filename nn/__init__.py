@@ -6,7 +6,7 @@
 >>> loss = nn.mse_loss(model([1.0, -1.0]), 1.0)
 >>> loss.backward()
 """
-from . import optim
+from . import optim, utils
 from .module import IncompatibleKeys, Module, is_parameter
 from .scalar import MLP, Layer, Neuron
 from .scalar_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,

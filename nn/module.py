@@ -212,12 +212,18 @@ class Module:
 
     def save(self, path: str) -> None:
         """Write the state_dict to an .npz file (plain arrays, no pickle)."""
-        np.savez(path, **self.state_dict())
+        # Through a file object so the file is exactly `path`: np.savez(path) would append
+        # ".npz" and `load(path)` would then not find it.
+        with open(path, "wb") as f:
+            np.savez(f, **self.state_dict())
 
     def load(self, path: str, strict: bool = True) -> IncompatibleKeys:
         """Load an .npz written by `save`. Files holding pickled objects are refused."""
         try:
-            with np.load(path, allow_pickle=False) as data:
+            loaded = np.load(path, allow_pickle=False)
+            if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare .npy array
+                raise ValueError("it holds one array, not named arrays")
+            with loaded as data:
                 state = {k: data[k] for k in data.files}
         except ValueError as err:
             raise ValueError(f"{path}: not a plain-array .npz state_dict ({err}); glassgrad "

@@ -1,1 +1,22 @@
-"""Graph drawings of any glassgrad graph."""
+"""Drawings of glassgrad graphs: values, gradients, local derivatives, module structure.
+
+Rendering needs no system packages: the `graphviz-pure` program comes with the wheel
+(a system Graphviz `dot` is used instead when installed).
+
+>>> from autograd import Value
+>>> import viz
+>>> x = Value(2.0, label="x"); w = Value(-3.0, label="w")
+>>> y = (x * w).tanh(); y.label = "y"; y.backward()
+>>> d = viz.draw(y, title="a neuron")          # viz.draw(y).save("neuron.svg") writes a file
+>>> steps = viz.backward_steps(y)              # .save("steps.html"): one page with a slider
+>>> len(steps.frames)
+4
+"""
+from .draw import draw, draw_modules
+from .drawing import Drawing
+from .render import RenderError, RendererNotFound, find_renderer
+from .steps import BackwardSteps, backward_steps
+from .theme import EXPLODING, VANISHING
+
+__all__ = ["draw", "draw_modules", "Drawing", "backward_steps", "BackwardSteps",
+           "VANISHING", "EXPLODING", "RendererNotFound", "RenderError", "find_renderer"]

@@ -1,0 +1,183 @@
+"""`draw`: one call from a graph node to a picture of its graph.
+
+>>> from autograd import Value
+>>> import viz
+>>> x = Value(2.0, label="x"); y = (x * 3 + 1).relu(); y.label = "y"
+>>> y.backward()
+>>> d = viz.draw(y)
+>>> "grad" in d.source and "∂ 3" in d.source      # gradients and local derivatives shown
+True
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, List, Optional, Sequence
+
+import numpy as np
+
+from autograd.graph import topological_order
+
+from .dot import Frame, Resolved, Writer
+from .drawing import Drawing
+from .structure import plan as make_plan
+from .theme import EXPLODING, VANISHING
+
+RANKDIRS = ("LR", "TB")
+SMALL = 60          # edge labels and separate op nodes up to this many drawn nodes
+
+
+class GraphView:
+    """The graph as index lists: `nodes` in topological order, `parents[i]` as indices."""
+
+    __slots__ = ("nodes", "parents", "roots", "index")
+
+    def __init__(self, root: Any) -> None:
+        roots = list(root) if isinstance(root, (list, tuple)) else [root]
+        if not roots:
+            raise ValueError("draw: nothing to draw (an empty list of outputs)")
+        for r in roots:
+            if not hasattr(r, "_parents") or not hasattr(r, "data"):
+                hint = (" (a model? call it first and draw its output: viz.draw(model(x)))"
+                        if callable(r) else "")
+                raise TypeError(f"draw needs graph nodes (Value or Tensor), got "
+                                f"{type(r).__name__}{hint}")
+        self.nodes = topological_order(roots)
+        self.index = {id(n): i for i, n in enumerate(self.nodes)}
+        index = self.index
+        self.parents = [tuple(index[id(p)] for p in n.parents) for n in self.nodes]
+        self.roots = [index[id(r)] for r in roots]
+
+    def user_grads(self) -> List[Any]:
+        return [n.grad for n in self.nodes]
+
+
+def has_gradients(grads: Sequence[Any]) -> bool:
+    """True once backward has run: some gradient is set and not all zero."""
+    for g in grads:
+        if g is None:
+            continue
+        if isinstance(g, np.ndarray):
+            if g.size and np.any(g != 0):
+                return True
+        elif g != 0:
+            return True
+    return False
+
+
+def _check_bool(name: str, value: Any) -> Optional[bool]:
+    if value is None or isinstance(value, (bool, np.bool_)):
+        return None if value is None else bool(value)
+    raise TypeError(f"draw: {name} must be True, False or None (automatic), got {value!r}")
+
+
+def _on_path(view: GraphView, highlight: Any) -> tuple:
+    """Marks of the nodes on a path from `highlight` (a node or a label) to the output."""
+    if isinstance(highlight, str):
+        starts = [i for i, n in enumerate(view.nodes) if n.label == highlight]
+        if not starts:
+            names = sorted({n.label for n in view.nodes if n.label})[:12]
+            raise ValueError(f"highlight: no node labelled {highlight!r} in this graph; "
+                             f"labels: {', '.join(map(repr, names)) or '(none)'}")
+        name = highlight
+    else:
+        i = view.index.get(id(highlight))
+        if i is None or view.nodes[i] is not highlight:
+            raise ValueError("highlight: that node is not part of the graph being drawn")
+        starts = [i]
+        name = highlight.label or f"node {i} ({highlight.op or 'leaf'})"
+    on = [False] * len(view.nodes)
+    for i in starts:
+        on[i] = True
+    for i, ps in enumerate(view.parents):
+        if not on[i] and any(on[p] for p in ps):
+            on[i] = True
+    return on, name
+
+
+def build(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
+          show_grad: Optional[bool] = None, edge_labels: Optional[bool] = None,
+          merge_ops: Optional[bool] = None, color: bool = True, vanishing: float = VANISHING,
+          exploding: float = EXPLODING, highlight: Any = None, collapse: Optional[int] = None,
+          max_nodes: int = 300, title: Optional[str] = None,
+          frame: Optional[Frame] = None) -> Drawing:
+    """`draw` on a prepared `GraphView` with given gradients (used by backward_steps too)."""
+    if rankdir not in RANKDIRS:
+        raise ValueError(f"draw: rankdir must be 'LR' (left to right) or 'TB' (top to "
+                         f"bottom), got {rankdir!r}")
+    show_grad = _check_bool("show_grad", show_grad)
+    edge_labels = _check_bool("edge_labels", edge_labels)
+    merge_ops = _check_bool("merge_ops", merge_ops)
+    if not isinstance(color, (bool, np.bool_)):
+        raise TypeError(f"draw: color must be True or False, got {color!r}")
+    for name, v in (("vanishing", vanishing), ("exploding", exploding)):
+        if not isinstance(v, (int, float)) or not math.isfinite(v) or v <= 0:
+            raise ValueError(f"draw: {name} must be a positive finite number, got {v!r}")
+    if exploding <= vanishing:
+        raise ValueError(f"draw: exploding ({exploding!r}) must be larger than vanishing "
+                         f"({vanishing!r})")
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 2:
+        raise ValueError(f"draw: max_nodes must be an integer >= 2, got {max_nodes!r}")
+    if collapse is not None and (isinstance(collapse, bool) or not isinstance(collapse, int)
+                                 or collapse < 0):
+        raise ValueError(f"draw: collapse must be None or a module level >= 0, got {collapse!r}")
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"draw: title must be a string, got {type(title).__name__}")
+
+    on_path, highlight_name = (None, "") if highlight is None else _on_path(view, highlight)
+    plan, clusters, cluster_of = make_plan(view.nodes, view.parents, view.roots, collapse,
+                                           max_nodes)
+    small = plan.count <= SMALL
+    opts = Resolved(
+        rankdir=rankdir,
+        show_grad=has_gradients(grads) or frame is not None if show_grad is None else show_grad,
+        edge_labels=small if edge_labels is None else edge_labels,
+        merge_ops=not small if merge_ops is None else merge_ops,
+        color=bool(color), vanishing=float(vanishing), exploding=float(exploding),
+        on_path=on_path, highlight_name=highlight_name, title=title, max_nodes=max_nodes)
+    writer = Writer(view.nodes, view.parents, view.roots, grads, plan, clusters, cluster_of,
+                    opts, frame)
+    source = writer.document()
+    info = {"nodes": len(view.nodes), "drawn": plan.count, "collapse": plan.level,
+            "dropped": plan.dropped, "note": plan.note, "clusters": len(plan.open),
+            "merge_ops": opts.merge_ops, "edge_labels": opts.edge_labels,
+            "show_grad": opts.show_grad}
+    return Drawing(source, info)
+
+
+def draw(root: Any, *, rankdir: str = "LR", show_grad: Optional[bool] = None,
+         edge_labels: Optional[bool] = None, merge_ops: Optional[bool] = None,
+         color: bool = True, vanishing: float = VANISHING, exploding: float = EXPLODING,
+         highlight: Any = None, collapse: Optional[int] = None, max_nodes: int = 300,
+         title: Optional[str] = None) -> Drawing:
+    """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
+
+    Before `backward()` nodes show their values; after it, values and gradients, with
+    the fill coloured by |grad| on a log scale (`color=False` turns that off) and the
+    edges labelled with local derivatives. Options:
+
+    - `rankdir`: 'LR' (left to right, default) or 'TB' (top to bottom).
+    - `show_grad`: show gradients (default: once backward has run).
+    - `edge_labels`: local derivative on each edge into an op (default: graphs up to 60 nodes).
+    - `merge_ops`: show each op inside its result node (default: graphs over 60 nodes).
+    - `vanishing`, `exploding`: |grad| thresholds that make a node stand out.
+    - `highlight`: a node or a label; every path from it to the output is drawn in orange.
+    - `collapse`: fold every nn module deeper than this level into one box (0: each
+      top-level module is one box).
+    - `max_nodes`: bigger graphs are folded (or cut) automatically, with a note saying so.
+    - `title`: a heading above the drawing.
+    """
+    view = GraphView(root)
+    return build(view, view.user_grads(), rankdir=rankdir, show_grad=show_grad,
+                 edge_labels=edge_labels, merge_ops=merge_ops, color=color,
+                 vanishing=vanishing, exploding=exploding, highlight=highlight,
+                 collapse=collapse, max_nodes=max_nodes, title=title)
+
+
+def draw_modules(root: Any, level: int = 1, **options: Any) -> Drawing:
+    """Module-level view: one box per nn module at `level` (1: the model's top modules,
+    e.g. an MLP's layers; 2: their submodules, e.g. neurons). Same as `draw(root,
+    collapse=level - 1, ...)`.
+    """
+    if isinstance(level, bool) or not isinstance(level, int) or level < 1:
+        raise ValueError(f"draw_modules: level must be an integer >= 1, got {level!r}")
+    return draw(root, collapse=level - 1, **options)

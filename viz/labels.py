@@ -1,0 +1,111 @@
+"""HTML-like graphviz labels: value nodes, tensor nodes, module summaries and the legend.
+
+Every label is a small table. A scalar node reads like micrograd's record (name, data,
+grad); a tensor node shows shape, dtype, a value summary and the gradient's norm; a
+parameter has a gold header band. The fill comes from `theme.grad_style`.
+
+>>> print(value_rows("2.0000", "-1.5000")[0])
+<TR><TD ALIGN="LEFT">data</TD><TD ALIGN="RIGHT">2.0000</TD></TR>
+"""
+from __future__ import annotations
+
+from typing import List, Optional, Sequence
+
+from . import theme
+from .text import html
+
+_CELL = '<TD ALIGN="LEFT">{}</TD><TD ALIGN="RIGHT">{}</TD>'
+
+
+def _row(name: str, value: str, color: Optional[str] = None) -> str:
+    if color:
+        name = f'<FONT COLOR="{color}">{name}</FONT>'
+        value = f'<FONT COLOR="{color}">{value}</FONT>'
+    return "<TR>" + _CELL.format(name, value) + "</TR>"
+
+
+def value_rows(data: str, grad: Optional[str], grad_color: Optional[str] = None) -> List[str]:
+    rows = [_row("data", data)]
+    if grad is not None:
+        rows.append(_row("grad", grad, grad_color))
+    return rows
+
+
+def header(title: str, op: str, param: bool) -> str:
+    """The top band: the node's name and, when ops are merged into nodes, its op."""
+    parts = []
+    if op:
+        parts.append(f'<FONT COLOR="{theme.MUTED}">{html(op, 16)}</FONT>')
+    if title:
+        parts.append(f"<B>{html(title)}</B>")
+    if param:
+        parts.append("<I>param</I>")
+    bg = f' BGCOLOR="{theme.PARAM_HEADER}"' if param else ""
+    return f'<TR><TD COLSPAN="2"{bg}>{" ".join(parts)}</TD></TR>'
+
+
+def tag_row(text: str, color: str) -> str:
+    return f'<TR><TD COLSPAN="2"><FONT COLOR="{color}"><B>{html(text)}</B></FONT></TD></TR>'
+
+
+def table(rows: Sequence[str], fill: str, border: str, width: int, dashed: bool = False) -> str:
+    style = "rounded,dashed" if dashed else "rounded"
+    return (f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
+            f'STYLE="{style}" BGCOLOR="{fill}" COLOR="{border}">' + "".join(rows) + "</TABLE>>")
+
+
+def note_row(text: str, color: str = theme.MUTED, span: int = 2) -> str:
+    return f'<TR><TD COLSPAN="{span}" ALIGN="LEFT"><FONT COLOR="{color}">{text}</FONT></TD></TR>'
+
+
+# ---- legend -------------------------------------------------------------------------------
+
+SWATCH_WIDTH = 34
+
+
+def _swatch(fill: str, border: str = "#9e9e9e") -> str:
+    return (f'<TD BGCOLOR="{fill}" COLOR="{border}" BORDER="1" WIDTH="{SWATCH_WIDTH}" '
+            f'HEIGHT="12" FIXEDSIZE="TRUE"></TD>')
+
+
+def _small(text: str, color: str = theme.TEXT) -> str:
+    return f'<FONT POINT-SIZE="9" COLOR="{color}">{text}</FONT>'
+
+
+def legend(vanishing: float, exploding: float, kinds: Sequence[str], edge_note: bool,
+           params: bool) -> List[str]:
+    """Rows of the gradient-colour key: one colour step per decade, then the alarms."""
+    ticks = theme.legend_ticks(vanishing, exploding)
+    steps = len(ticks)
+    span = steps + 2
+    names = {"positive": "grad &gt; 0", "negative": "grad &lt; 0", "mixed": "mixed signs"}
+    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{_small("<B>node colour = |grad|, log scale</B>")}</TD></TR>']
+    for kind in ("positive", "negative", "mixed"):
+        if kind in kinds:
+            cells = "".join(_swatch(theme.step_color(kind, k, steps)) for k in range(steps))
+            rows.append(f'<TR><TD ALIGN="RIGHT">{_small(names[kind])}</TD>{cells}<TD></TD></TR>')
+    labels = "".join(f'<TD ALIGN="LEFT" WIDTH="{SWATCH_WIDTH}" HEIGHT="12" FIXEDSIZE="TRUE">'
+                     f'{_small(t)}</TD>' for t in ticks)
+    rows.append(f"<TR><TD></TD>{labels}<TD></TD></TR>")
+    v_fill, v_pen, _ = theme.VANISHING_STYLE
+    e_fill, e_pen, _ = theme.EXPLODING_STYLE
+    n_fill, n_pen, _ = theme.NONFINITE_STYLE
+    keys = [(v_fill, v_pen, f"vanishing |grad| &lt; {theme.tick(vanishing)}"),
+            (e_fill, e_pen, f"exploding |grad| &gt; {theme.tick(exploding)}"),
+            (n_fill, n_pen, "NaN / inf")]
+    if params:
+        keys.append((theme.PARAM_HEADER, theme.PARAM_PEN, "parameter"))
+    # Separate small tables per line: one grid would stretch the colour steps unevenly.
+    cells = "".join(_swatch(fill, pen) + f'<TD ALIGN="LEFT">{_small(text)}  </TD>'
+                    for fill, pen, text in keys)
+    out = [_nested(rows), _nested([f"<TR>{cells}</TR>"])]
+    if edge_note:
+        out.append('<TR><TD ALIGN="LEFT">' + _small(
+            "edge label = local derivative ∂out/∂in;  "
+            "grad = Σ (edge label × grad of the node it feeds)", theme.MUTED) + "</TD></TR>")
+    return out
+
+
+def _nested(rows: Sequence[str]) -> str:
+    return ('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="2" '
+            'CELLPADDING="0">' + "".join(rows) + "</TABLE></TD></TR>")

@@ -1,0 +1,244 @@
+"""What gets drawn: module clusters, folding (collapse) and the size cap.
+
+Nodes made while an nn module runs carry it in `_scope`. Each module with a `_qualname`
+like `layers.0.neurons.3` becomes a graphviz cluster nested in the clusters of its
+enclosing modules (`layers.0`), so a drawing shows the model's structure. The *level* of a
+cluster counts modules, not dots: `layers.0` is level 1, `layers.0.neurons.3` level 2 (a
+name followed by an index is one list element); the root module (qualname '') is level 0.
+
+Folding at level N replaces every cluster deeper than N with one summary node. A graph
+over `max_nodes` is folded at the deepest level that fits; if no level fits (or there are
+no modules), only the nodes nearest the output are kept and the rest become one
+"... more nodes" placeholder. Everything here walks the topological order: no recursion.
+
+>>> class Neuron: _qualname = "layers.0.neurons.3"
+>>> _module_prefixes("layers.0.neurons.3")
+[('layers.0', 1), ('layers.0.neurons.3', 2)]
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Sequence, Tuple
+
+EDGES_PER_NODE = 3     # a folded view must also keep edges few, or dot's layout crawls
+
+
+class Cluster:
+    __slots__ = ("label", "level", "parent", "real")
+
+    def __init__(self, label: str, level: int, parent: int, real: bool) -> None:
+        self.label = label      # 'layers.0.neurons.3 (Neuron)'
+        self.level = level
+        self.parent = parent    # enclosing cluster index, -1 at top level
+        self.real = real        # False for a synthesized ancestor no node was scoped to
+
+
+def _qualname(module: Any) -> Optional[str]:
+    q = getattr(module, "_qualname", None)
+    return q if isinstance(q, str) else None
+
+
+def _module_prefixes(qualname: str) -> List[Tuple[str, int]]:
+    """(prefix, level) for every prefix of `qualname` that names a module, itself last.
+
+    A component followed by an index (`layers` in `layers.0`) is a list, not a module.
+    """
+    parts = qualname.split(".")
+    out = []
+    for j, part in enumerate(parts):
+        last = j == len(parts) - 1
+        if last or part.isdigit() or not parts[j + 1].isdigit():
+            out.append((".".join(parts[: j + 1]), len(out) + 1))
+    return out
+
+
+def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple]) -> Tuple[List[Cluster], List[int]]:
+    """The clusters, and each node's innermost cluster (-1 for none)."""
+    n = len(nodes)
+    scope_of = [-1] * n
+    modules: List[Any] = []
+    seen: Dict[int, int] = {}
+    for i, node in enumerate(nodes):
+        m = getattr(node, "_scope", None)
+        if m is None:
+            continue
+        k = seen.get(id(m))
+        if k is None:
+            k = seen[id(m)] = len(modules)
+            modules.append(m)
+        scope_of[i] = k
+    unnamed_roots = [m for m in modules if _qualname(m) == ""]
+    single_root = unnamed_roots[0] if len(unnamed_roots) == 1 else None
+
+    clusters: List[Cluster] = []
+    by_key: Dict[Any, int] = {}
+
+    def make(key: Any, label: str, level: int, parent: int, real: bool) -> int:
+        c = by_key.get(key)
+        if c is None:
+            c = by_key[key] = len(clusters)
+            clusters.append(Cluster(label, level, parent, real))
+        elif real and not clusters[c].real:       # a synthesized ancestor turns out to run code
+            clusters[c].label, clusters[c].real = label, True
+        return c
+
+    module_cluster: List[int] = []
+    for m in modules:
+        name = type(m).__name__
+        q = _qualname(m)
+        if not q:                                 # root module ('') or no qualname at all
+            level = 0 if q == "" else 1
+            module_cluster.append(make(("id", id(m)), name, level, -1, True))
+            continue
+        parent = -1
+        if single_root is not None:
+            parent = make(("id", id(single_root)), type(single_root).__name__, 0, -1, True)
+        prefixes = _module_prefixes(q)
+        for prefix, level in prefixes[:-1]:
+            parent = make(("q", prefix), prefix, level, parent, False)
+        module_cluster.append(make(("q", q), f"{q} ({name})", prefixes[-1][1], parent, True))
+
+    cluster_of = [module_cluster[k] if k >= 0 else -1 for k in scope_of]
+    # Parameters and constants are usually made outside any forward call (scope None). A
+    # leaf whose every consumer sits in one cluster belongs to it (a neuron's weights);
+    # inputs shared by many modules stay outside.
+    home: Dict[int, int] = {}
+    for i in range(n):
+        c = cluster_of[i]
+        for p in parents[i]:
+            if scope_of[p] < 0 and not parents[p]:
+                home[p] = c if home.get(p, c) == c else -1
+    for p, c in home.items():
+        cluster_of[p] = c
+    return clusters, cluster_of
+
+
+class Plan:
+    """The drawn items: graph node i is drawn as `item_of[i]`.
+
+    Items 0..n-1 are single nodes, n+c is the summary of folded cluster c, -1 means cut off
+    (shown as one placeholder). `open` lists the clusters still drawn as boxes.
+    """
+
+    __slots__ = ("item_of", "members", "open", "level", "dropped", "note", "count")
+
+    def __init__(self, item_of: List[int], members: Dict[int, List[int]], open_: List[int],
+                 level: Optional[int], dropped: int, note: str, count: int) -> None:
+        self.item_of = item_of
+        self.members = members
+        self.open = open_
+        self.level = level
+        self.dropped = dropped
+        self.note = note
+        self.count = count
+
+
+def _fold(clusters: List[Cluster], cluster_of: List[int], level: Optional[int]) -> List[int]:
+    """item_of for folding at `level` (None: no folding)."""
+    n = len(cluster_of)
+    if level is None:
+        return list(range(n))
+    target = []
+    for c, cl in enumerate(clusters):
+        # Walk up to the ancestor at level+1 (module nesting is shallow: a few steps).
+        t = -1
+        x = c
+        while x >= 0 and clusters[x].level > level:
+            t = x
+            x = clusters[x].parent
+        target.append(t)
+    return [n + target[c] if c >= 0 and target[c] >= 0 else i for i, c in enumerate(cluster_of)]
+
+
+def _size(item_of: List[int], parents: Sequence[tuple]) -> Tuple[int, int]:
+    edges = set()
+    add = edges.add
+    for i, ps in enumerate(parents):
+        a = item_of[i]
+        for p in ps:
+            b = item_of[p]
+            if a != b:
+                add((b, a))
+    return len(set(item_of)), len(edges)
+
+
+def _truncate(item_of: List[int], parents: Sequence[tuple], roots: Sequence[int],
+              budget: int) -> int:
+    """Keep the `budget` items nearest the outputs; mark the rest -1. Returns items dropped."""
+    into: Dict[int, set] = {}
+    last: Dict[int, int] = {}
+    for i, ps in enumerate(parents):
+        a = item_of[i]
+        last[a] = i
+        for p in ps:
+            b = item_of[p]
+            if a != b:
+                into.setdefault(a, set()).add(b)
+    dist = {item_of[r]: 0 for r in roots}
+    frontier = sorted(dist, key=lambda a: -last[a])
+    kept: List[int] = []
+    # Breadth-first from the outputs, newest items first within a distance: deterministic.
+    while frontier and len(kept) < budget:
+        kept.extend(frontier[: budget - len(kept)])
+        nxt = set()
+        for a in frontier:
+            for b in into.get(a, ()):
+                if b not in dist:
+                    dist[b] = dist[a] + 1
+                    nxt.add(b)
+        frontier = sorted(nxt, key=lambda a: -last[a])
+    keep = set(kept)
+    dropped = len(last) - len(keep)
+    for i, a in enumerate(item_of):
+        if a not in keep:
+            item_of[i] = -1
+    return dropped
+
+
+def plan(nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
+         collapse: Optional[int], max_nodes: int) -> Tuple[Plan, List[Cluster], List[int]]:
+    clusters, cluster_of = find_clusters(nodes, parents)
+    n = len(nodes)
+    level = collapse
+    note = ""
+    if collapse is not None:
+        item_of = _fold(clusters, cluster_of, collapse)
+        count = _size(item_of, parents)[0]
+    elif n <= max_nodes:
+        item_of, count = list(range(n)), n
+    else:
+        item_of, count = list(range(n)), n
+        level = None
+        deepest = max((c.level for c in clusters), default=-1)
+        for candidate in range(deepest - 1, -2, -1):
+            folded = _fold(clusters, cluster_of, candidate)
+            items, edges = _size(folded, parents)
+            if items < count:
+                item_of, count, level = folded, items, candidate
+            if items <= max_nodes and edges <= EDGES_PER_NODE * max_nodes:
+                break
+        if level is not None:
+            shown = "one box per top module" if level < 0 else f"collapse={level}"
+            note = (f"{n:,} nodes: modules folded ({shown}) to stay under max_nodes="
+                    f"{max_nodes}; pass collapse= or max_nodes= to see more.")
+    dropped = 0
+    if count > max_nodes:
+        dropped = _truncate(item_of, parents, roots, max_nodes - 1)
+        note = (note + " " if note else "") + (
+            f"{n:,} nodes: only the {max_nodes - 1} nearest the output are drawn, "
+            f"{dropped:,} more are folded into one box; pass max_nodes= to see more.")
+        count = max_nodes
+    members: Dict[int, List[int]] = {}
+    for i, a in enumerate(item_of):
+        if a >= n:
+            members.setdefault(a, []).append(i)
+    folded_clusters = {a - n for a in members}
+    # A cluster stays a box if something drawn lives in it and it is not folded itself.
+    open_ = set()
+    for i, a in enumerate(item_of):
+        c = cluster_of[i] if 0 <= a < n else (clusters[a - n].parent if a >= n else -1)
+        while c >= 0 and c not in open_:
+            if c not in folded_clusters:
+                open_.add(c)
+            c = clusters[c].parent
+    return (Plan(item_of, members, sorted(open_), level, dropped, note, count), clusters,
+            cluster_of)

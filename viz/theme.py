@@ -1,0 +1,105 @@
+"""Colours and thresholds: how a gradient's size and sign become a node's fill.
+
+|grad| is placed on a log scale, one colour step per decade between `VANISHING` and
+`EXPLODING`: blue for positive gradients, red for negative ones, green for a tensor whose
+gradient has both signs. Outside that range the node stands out: grey and dashed when the
+gradient vanishes, magenta when it explodes, yellow with a black frame for NaN or inf.
+The training toolkit imports `VANISHING` and `EXPLODING` so its warnings agree with the
+drawings.
+
+>>> grad_style(0.5).kind, grad_style(-0.5).kind, grad_style(1e-9).kind, grad_style(1e9).kind
+('positive', 'negative', 'vanishing', 'exploding')
+>>> grad_style(float("nan")).kind
+'nonfinite'
+"""
+from __future__ import annotations
+
+import math
+from typing import List, NamedTuple, Optional
+
+VANISHING = 1e-6   # |grad| below this counts as vanishing
+EXPLODING = 1e3    # |grad| above this counts as exploding
+
+FONT = "Helvetica"          # graphviz-pure maps it to Arimo (metric-compatible): same layout everywhere
+MONO = "Courier"
+TEXT = "#1f1f1f"
+MUTED = "#6b6b6b"
+EDGE = "#5f6368"
+EDGE_DIM = "#c4c7cc"
+HIGHLIGHT = "#f08c00"       # highlight= paths
+FOCUS = "#16a34a"           # backward_steps: the node being processed
+OP_FILL = "#eceff1"
+CLUSTER_FILL = "#f6f7f9"
+CLUSTER_PEN = "#9aa0a6"
+SUMMARY_FILL = "#ffffff"
+PARAM_HEADER = "#f6d77a"    # parameters get a gold header band
+PARAM_PEN = "#9a7400"
+INPUT_FILL = "#eaf2fb"      # uncoloured drawings: inputs light blue, params light gold
+PARAM_FILL = "#fff7e0"
+PLAIN_FILL = "#ffffff"
+OUTPUT_FILL = "#e9f6ec"
+
+_LIGHT = {"positive": (0xEE, 0xF5, 0xFC), "negative": (0xFD, 0xEF, 0xEB), "mixed": (0xED, 0xF7, 0xEE)}
+_STRONG = {"positive": (0x3F, 0x86, 0xD3), "negative": (0xDE, 0x5B, 0x45), "mixed": (0x45, 0xA5, 0x55)}
+
+VANISHING_STYLE = ("#e4e4e4", "#7a7a7a", MUTED)   # fill, border, text
+EXPLODING_STYLE = ("#c2188f", "#3d0030", "#ffffff")
+NONFINITE_STYLE = ("#ffd60a", "#000000", "#000000")
+
+
+class GradStyle(NamedTuple):
+    kind: str          # positive | negative | mixed | vanishing | exploding | nonfinite | none
+    fill: str
+    border: str
+    text: str
+    tag: str           # a word shown in the node for the alarming kinds ('' otherwise)
+
+
+NO_GRAD = GradStyle("none", PLAIN_FILL, "#4a4a4a", TEXT, "")
+
+
+def _hex(rgb: tuple) -> str:
+    return "#%02x%02x%02x" % rgb
+
+
+def decades(vanishing: float = VANISHING, exploding: float = EXPLODING) -> int:
+    """Number of colour steps: one per decade between the thresholds."""
+    return max(1, math.ceil(math.log10(exploding / vanishing) - 1e-9))
+
+
+def step_color(kind: str, step: int, steps: int) -> str:
+    """The fill of colour step `step` (0 = lightest) of `steps` for a sign kind."""
+    t = step / (steps - 1) if steps > 1 else 1.0
+    lo, hi = _LIGHT[kind], _STRONG[kind]
+    return _hex(tuple(round(a + (b - a) * t) for a, b in zip(lo, hi)))
+
+
+def grad_style(magnitude: float, sign: Optional[str] = None, vanishing: float = VANISHING,
+               exploding: float = EXPLODING) -> GradStyle:
+    """Style for a gradient. `magnitude` may be signed (a scalar gradient) or an |g| with
+    `sign` in {'positive', 'negative', 'mixed'} (tensors)."""
+    if magnitude != magnitude or magnitude in (math.inf, -math.inf):
+        return GradStyle("nonfinite", *NONFINITE_STYLE, "NaN" if magnitude != magnitude else "inf")
+    if sign is None:
+        sign = "negative" if magnitude < 0 else "positive"
+    a = abs(magnitude)
+    if a < vanishing:
+        return GradStyle("vanishing", *VANISHING_STYLE, "vanishing")
+    if a > exploding:
+        return GradStyle("exploding", *EXPLODING_STYLE, "exploding")
+    steps = decades(vanishing, exploding)
+    step = min(steps - 1, int(math.log10(a / vanishing) + 1e-12))  # 1e-5/1e-6 -> exactly 1
+    return GradStyle(sign, step_color(sign, step, steps), "#4a4a4a", TEXT, "")
+
+
+def tick(value: float) -> str:
+    """A short legend number: '0.01', '1', '100', '1e-6', '1e5'."""
+    if 0.01 <= value < 1000:
+        return f"{value:g}"
+    mantissa, exponent = f"{value:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def legend_ticks(vanishing: float = VANISHING, exploding: float = EXPLODING) -> List[str]:
+    """Lower bound of every colour step, e.g. ['1e-6', '1e-5', ..., '100']."""
+    return [tick(vanishing * 10 ** k) for k in range(decades(vanishing, exploding))]

@@ -188,10 +188,13 @@ def _clamped_log(x: float) -> float:
     return max(math.log(x), -100.0) if x > 0.0 else -100.0
 
 
+_BCE_EPSILON = 9.999999960041972e-13  # float32(1e-12), as in PyTorch's kernel
+
+
 def _bce_local(out: Any, p: Any, y: Any, arg: Any) -> tuple:
-    # PyTorch's backward: (p - y) / max(p (1 - p), 1e-12).
+    # PyTorch's backward: (p - y) / max(p (1 - p), EPSILON), its EPSILON a float32 1e-12.
     den = p * (1.0 - p)
-    dp = (p - y) / (den if _num(den) > 1e-12 else 1e-12)
+    dp = (p - y) / (den if _num(den) > _BCE_EPSILON else _BCE_EPSILON)
     dy = _clamped_log(1.0 - _num(p)) - _clamped_log(_num(p))
     return dp, dy
 

@@ -11,3 +11,7 @@ from .module import IncompatibleKeys, Module, is_parameter
 from .scalar import MLP, Layer, Neuron
 from .scalar_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
                             cross_entropy, hinge_loss, huber_loss, l1_loss, mse_loss)
+from . import callbacks, datasets
+from .callbacks import EarlyStopping, GradientClipping, GradientMonitor, LRScheduler, NaNGuard
+from .lr_finder import LRFinderResult, lr_finder
+from .training import History, evaluate, fit, predict

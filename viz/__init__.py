@@ -14,9 +14,13 @@ Rendering needs no system packages: the `graphviz-pure` program comes with the w
 """
 from .draw import draw, draw_modules
 from .drawing import Drawing
+from .plots import (descent_path, plot_decision_boundary, plot_gradient_flow,
+                    plot_learning_curves, plot_loss_surface, plot_lr_finder)
 from .render import RenderError, RendererNotFound, find_renderer
 from .steps import BackwardSteps, backward_steps
 from .theme import EXPLODING, VANISHING
 
 __all__ = ["draw", "draw_modules", "Drawing", "backward_steps", "BackwardSteps",
-           "VANISHING", "EXPLODING", "RendererNotFound", "RenderError", "find_renderer"]
+           "VANISHING", "EXPLODING", "RendererNotFound", "RenderError", "find_renderer",
+           "plot_learning_curves", "plot_gradient_flow", "plot_decision_boundary",
+           "plot_loss_surface", "descent_path", "plot_lr_finder"]

@@ -1,0 +1,545 @@
+"""`fit`: one training loop for scalar (`nn.MLP`) and Tensor models, and its `History`.
+
+`train` and `val` are `(X, y)` pairs. A scalar model sees one sample (a list of floats) per
+call and the loss gets the list of predictions; a Tensor model sees the whole batch as one
+`Tensor`. `batch_size=None` is full-batch gradient descent, `batch_size=1` is stochastic
+gradient descent, anything between is mini-batch.
+
+>>> import nn
+>>> from nn import datasets
+>>> X, y = datasets.xor()
+>>> model = nn.MLP(2, [8, 1], activation="tanh", seed=0)
+>>> opt = nn.optim.Adam(model.parameters(), lr=0.05)
+>>> hist = nn.fit(model, nn.mse_loss, opt, (X, y), epochs=200, progress=False, seed=0,
+...               accuracy=True)      # MSE on 0/1 labels: ask for accuracy explicitly
+>>> hist.loss[-1] < 0.01, hist.accuracy[-1]
+(True, 1.0)
+
+The train loss and accuracy of an epoch are the means over its batches, measured while the
+weights move (Keras's convention); validation metrics are measured after the epoch, in
+`eval()` mode and without recording a graph.
+"""
+from __future__ import annotations
+
+import math
+import sys
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from autograd.mode import no_grad
+from autograd.value import Value
+
+from .module import Module
+from .scalar import MLP, Layer, Neuron
+
+Data = Tuple[Any, Any]
+
+__all__ = ["fit", "History", "TrainState", "predict", "evaluate", "classify"]
+
+# Losses whose outputs are class scores. The value says how one output becomes a class:
+# "argmax" over several outputs, or a threshold on a single one (0 for logits and SVM
+# scores, 0.5 for probabilities).
+_CLASSIFICATION = {
+    "cross_entropy": "argmax", "CrossEntropyLoss": "argmax",
+    "nll_loss": "argmax", "NLLLoss": "argmax",
+    "binary_cross_entropy_with_logits": 0.0, "BCEWithLogitsLoss": 0.0,
+    "hinge_loss": 0.0, "HingeLoss": 0.0,
+    "binary_cross_entropy": 0.5, "BCELoss": 0.5,
+}
+
+
+def _loss_name(loss_fn: Any) -> str:
+    fn = getattr(loss_fn, "func", loss_fn)        # functools.partial
+    return getattr(fn, "__name__", type(fn).__name__)
+
+
+def _decision_rule(loss_fn: Any) -> Any:
+    return _CLASSIFICATION.get(_loss_name(loss_fn))
+
+
+# ---------------------------------------------------------------- History
+
+class History:
+    """What `fit` measured, one entry per epoch (epochs are numbered from 1).
+
+    `history["loss"]`, `history.val_loss`, `.accuracy`, `.val_accuracy`, `.lr` are lists
+    (metrics that do not apply are absent: `"val_loss" in history`). `history.steps["loss"]`
+    holds every step's batch loss. `best_epoch` is the epoch with the lowest `val_loss`
+    (`loss` without validation data), or the one `EarlyStopping` chose; `stop_reason` says
+    why training ended early (None if it ran all its epochs).
+    """
+
+    def __init__(self) -> None:
+        self.epochs: List[int] = []
+        self.metrics: Dict[str, List[float]] = {}
+        self.steps: Dict[str, List[float]] = {"loss": [], "lr": []}
+        self.stop_reason: Optional[str] = None
+        self._best_epoch: Optional[int] = None
+
+    # ---- recording (used by fit) ----
+    def _record(self, epoch: int, logs: Dict[str, float]) -> None:
+        self.epochs.append(epoch)
+        for key, value in logs.items():
+            self.metrics.setdefault(key, []).append(value)
+
+    # ---- reading ----
+    def __getitem__(self, key: str) -> List[float]:
+        try:
+            return self.metrics[key]
+        except KeyError:
+            raise KeyError(f"History has no {key!r}; it has {sorted(self.metrics)}") from None
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.metrics
+
+    def __len__(self) -> int:
+        return len(self.epochs)
+
+    def __getattr__(self, name: str) -> List[float]:
+        # history.loss, history.val_accuracy, ... (only called for missing attributes)
+        metrics = self.__dict__.get("metrics", {})
+        if name in metrics:
+            return metrics[name]
+        raise AttributeError(f"History has no {name!r}; it has {sorted(metrics)}")
+
+    def monitor_default(self) -> str:
+        return "val_loss" if "val_loss" in self.metrics else "loss"
+
+    @property
+    def best_epoch(self) -> Optional[int]:
+        """The epoch EarlyStopping restored, else the one with the lowest val_loss (or loss)."""
+        if self._best_epoch is not None:
+            return self._best_epoch
+        values = self.metrics.get(self.monitor_default())
+        if not values or all(math.isnan(v) for v in values):
+            return None
+        return self.epochs[int(np.nanargmin(values))]
+
+    @best_epoch.setter
+    def best_epoch(self, epoch: Optional[int]) -> None:
+        self._best_epoch = epoch
+
+    def as_dict(self) -> Dict[str, List[float]]:
+        return {"epoch": list(self.epochs), **{k: list(v) for k, v in self.metrics.items()}}
+
+    def table(self, every: int = 1) -> str:
+        """The metrics as a text table, one row every `every` epochs (plus the last one)."""
+        keys = [k for k in ("loss", "val_loss", "accuracy", "val_accuracy", "lr")
+                if k in self.metrics] + sorted(k for k in self.metrics if k not in
+                                               ("loss", "val_loss", "accuracy", "val_accuracy", "lr"))
+        lines = ["epoch " + " ".join(f"{k:>12}" for k in keys)]
+        last = len(self.epochs) - 1
+        for i, epoch in enumerate(self.epochs):
+            if i % every and i != last:
+                continue
+            cells = " ".join(f"{self.metrics[k][i]:>12.5g}" for k in keys)
+            lines.append(f"{epoch:>5} {cells}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        if not self.epochs:
+            return "History(no epochs)"
+        parts = [f"{len(self.epochs)} epochs"]
+        for key in ("loss", "val_loss", "accuracy", "val_accuracy"):
+            if key in self.metrics:
+                parts.append(f"{key} {self.metrics[key][0]:.4g} → {self.metrics[key][-1]:.4g}")
+        if self.best_epoch is not None:
+            parts.append(f"best epoch {self.best_epoch}")
+        if self.stop_reason:
+            parts.append(f"stopped: {self.stop_reason}")
+        return "History(" + ", ".join(parts) + ")"
+
+
+# ---------------------------------------------------------------- the state callbacks see
+
+class TrainState:
+    """The loop's state, handed to every callback hook.
+
+    Callbacks read `model`, `optimizer`, `loss_fn`, `history`, `epoch` (from 1), `step`
+    (steps so far, from 1), `loss` (the last batch's loss node, graph intact, grads filled
+    after backward), `loss_value`, `logs` (this epoch's metrics at `on_epoch_end`), and may
+    call `stop(reason)`.
+    """
+
+    def __init__(self, model: Module, loss_fn: Callable, optimizer: Any, epochs: int,
+                 progress: Any) -> None:
+        self.model = model
+        self.loss_fn = loss_fn
+        self.optimizer = optimizer
+        self.epochs = epochs
+        self.history = History()
+        self.epoch = 0
+        self.step = 0
+        self.loss: Any = None
+        self.loss_value = math.nan
+        self.logs: Dict[str, float] = {}
+        self.stop_training = False
+        self.stop_reason: Optional[str] = None
+        self.has_val = False
+        self._bar = progress
+
+    def stop(self, reason: str) -> None:
+        """End training after the current step (the optimizer does not take it)."""
+        self.stop_training = True
+        if self.stop_reason is None:
+            self.stop_reason = reason
+            self.history.stop_reason = reason
+
+    def log(self, message: str) -> None:
+        """Print a line without breaking the progress bar."""
+        if self._bar is not None:
+            self._bar.write(message)
+        else:
+            print(message)
+
+
+# ---------------------------------------------------------------- data and prediction
+
+def _is_scalar_model(model: Module) -> bool:
+    params = model.parameters()
+    if not params:
+        raise ValueError(f"fit: {type(model).__name__} has no parameters to train")
+    return type(params[0]) is Value
+
+
+def _arrays(name: str, data: Any) -> Tuple[np.ndarray, np.ndarray]:
+    if not (isinstance(data, (tuple, list)) and len(data) == 2):
+        raise TypeError(f"fit: {name} must be an (X, y) pair, got {type(data).__name__}")
+    X = np.asarray(data[0])
+    y = np.asarray(data[1])
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)       # one feature per sample
+    if len(X) != len(y):
+        raise ValueError(f"fit: {name} has {len(X)} inputs but {len(y)} targets")
+    if len(X) == 0:
+        raise ValueError(f"fit: {name} is empty")
+    return X, y
+
+
+_NUMPY_ACTIVATIONS: Dict[str, Callable[[np.ndarray], np.ndarray]] = {
+    "linear": lambda z: z,
+    "relu": lambda z: np.where(z > 0.0, z, 0.0),
+    "tanh": np.tanh,
+    "sigmoid": lambda z: np.exp(-np.logaddexp(0.0, -z)),
+    "leaky_relu": lambda z: np.where(z > 0.0, z, 0.01 * z),
+    "elu": lambda z: np.where(z > 0.0, z, np.expm1(np.minimum(z, 0.0))),
+    "softplus": lambda z: np.where(z > 20.0, z, np.log1p(np.exp(np.minimum(z, 20.0)))),
+}
+
+
+def _mlp_layers(model: Any) -> Optional[list]:
+    """(W, b, activation) per layer when `model` is a plain scalar `nn.MLP`, else None."""
+    if type(model) is not MLP:
+        return None
+    layers = []
+    for layer in model.layers:
+        if type(layer) is not Layer or any(type(n) is not Neuron for n in layer.neurons):
+            return None
+        act = layer.neurons[0].activation
+        if act not in _NUMPY_ACTIVATIONS or any(n.activation != act for n in layer.neurons):
+            return None
+        W = np.array([[w.data for w in n.w] for n in layer.neurons])
+        b = np.array([n.b.data for n in layer.neurons])
+        layers.append((W, b, act))
+    return layers
+
+
+def _scalar_outputs(model: Module, X: np.ndarray) -> np.ndarray:
+    """A scalar model's outputs for every row of X, as an array (n,) or (n, outputs).
+
+    A plain `nn.MLP` runs its arithmetic on whole arrays (the same numbers as the Value
+    forward, to rounding; no graph is needed to read outputs). Other models run sample by
+    sample without recording a graph.
+    """
+    layers = _mlp_layers(model)
+    if layers is not None:
+        h = X.astype(np.float64)
+        with np.errstate(over="ignore", invalid="ignore"):
+            for W, b, act in layers:
+                h = _NUMPY_ACTIVATIONS[act](h @ W.T + b)
+        return h[:, 0] if h.shape[1] == 1 else h
+    with no_grad():
+        outs = [model(row) for row in X.tolist()]
+    return np.array([[v.data for v in o] if isinstance(o, (list, tuple)) else o.data
+                     for o in outs], dtype=np.float64)
+
+
+def predict(model: Module, X: Any) -> np.ndarray:
+    """The model's raw outputs for every row of `X`, as a NumPy array (no graph recorded).
+
+    Scalar models give shape (n,) for one output or (n, k); Tensor models give whatever
+    their forward returns. The model runs in `eval()` mode and is put back afterwards.
+
+    >>> import nn
+    >>> m = nn.MLP(2, [4, 1], seed=0)
+    >>> predict(m, [[1.0, 2.0], [0.0, 0.0]]).shape
+    (2,)
+    """
+    X = np.asarray(X)
+    if X.ndim == 1:
+        X = X.reshape(-1, 1)
+    was_training = model.training
+    model.eval()
+    try:
+        if _is_scalar_model(model):
+            return _scalar_outputs(model, X)
+        from autograd.tensor import Tensor
+        with no_grad():
+            out = model(Tensor(X))
+        return np.asarray(out.data)
+    finally:
+        model.train(was_training)
+
+
+def classify(outputs: np.ndarray, labels: Sequence[Any], rule: Any = None) -> np.ndarray:
+    """Turn raw outputs into class labels.
+
+    Several outputs per sample: the argmax. One output: the larger of the two label values
+    when the output is above `rule` (a threshold; by default halfway between the two labels,
+    e.g. 0.5 for 0/1 targets and 0 for ±1 targets), else the smaller.
+    """
+    out = np.asarray(outputs, dtype=np.float64)
+    if out.ndim == 2 and out.shape[1] > 1:
+        return out.argmax(axis=1)
+    out = out.reshape(len(out))
+    classes = np.unique(np.asarray(labels))
+    if len(classes) > 2:
+        raise ValueError(f"classify: one output per sample but {len(classes)} classes; "
+                         f"give the model one output per class")
+    lo, hi = (classes[0], classes[-1]) if len(classes) == 2 else (0, classes[0])
+    threshold = (lo + hi) / 2.0 if rule in (None, "midpoint", "argmax") else float(rule)
+    return np.where(out > threshold, hi, lo)
+
+
+def _accuracy(outputs: np.ndarray, y: np.ndarray, classes: np.ndarray, rule: Any) -> float:
+    pred = classify(outputs, classes, rule)
+    return float(np.mean(pred == np.asarray(y).reshape(len(pred))))
+
+
+# ---------------------------------------------------------------- one batch, two engines
+
+class _ScalarBatches:
+    """Scalar models: Python lists, converted once (a Value from a NumPy float costs more)."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
+        self.rows = X.astype(np.float64).tolist()
+        self.targets = y.tolist()
+
+    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]) -> Tuple[Any, np.ndarray]:
+        rows, targets = self.rows, self.targets
+        preds = [model(rows[i]) for i in idx]
+        loss = loss_fn(preds, [targets[i] for i in idx])
+        if not isinstance(loss, Value):
+            raise TypeError(f"fit: the loss function returned {type(loss).__name__}, "
+                            f"not one Value; use reduction='mean' or 'sum'")
+        outs = np.array([[v.data for v in p] if isinstance(p, (list, tuple)) else p.data
+                         for p in preds])
+        return loss, outs
+
+
+class _TensorBatches:
+    def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
+        from autograd.tensor import Tensor
+        self.Tensor = Tensor
+        self.X = X
+        self.y = y
+
+    def targets_for(self, out: Any, y: np.ndarray) -> np.ndarray:
+        # A (N, 1) output against (N,) targets would broadcast to (N, N): match the shape.
+        if y.ndim == 1 and len(out.shape) == 2 and out.shape[1] == 1:
+            return y.reshape(-1, 1)
+        return y
+
+    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]) -> Tuple[Any, np.ndarray]:
+        out = model(self.Tensor(self.X[idx]))
+        loss = loss_fn(out, self.targets_for(out, self.y[idx]))
+        return loss, np.asarray(out.data)
+
+
+def _loss_float(loss: Any) -> float:
+    return float(loss.data) if type(loss) is Value else float(np.asarray(loss.data))
+
+
+def evaluate(model: Module, loss_fn: Callable, data: Data, accuracy: Any = "auto") -> Dict[str, float]:
+    """`{"loss": ..., "accuracy": ...}` of `model` on `data = (X, y)`, in eval mode, no graph.
+
+    `accuracy="auto"` reports accuracy for classification losses (cross-entropy, BCE,
+    hinge); `True` forces it (one output thresholded halfway between the labels), `False`
+    skips it.
+    """
+    X, y = _arrays("data", data)
+    return _evaluate(model, loss_fn, X, y, _accuracy_rule(loss_fn, accuracy, y), np.unique(y))
+
+
+def _accuracy_rule(loss_fn: Any, accuracy: Any, y: np.ndarray) -> Any:
+    """None when accuracy is not reported, else the decision rule for `classify`."""
+    if accuracy is False:
+        return None
+    rule = _decision_rule(loss_fn)
+    if accuracy == "auto":
+        return rule
+    if accuracy is True:
+        if y.dtype.kind == "f" and not np.all(y == np.round(y)):
+            raise ValueError("fit: accuracy=True needs class labels, but the targets are "
+                             "not whole numbers")
+        return "midpoint" if rule is None else rule
+    raise ValueError(f"fit: accuracy must be 'auto', True or False, got {accuracy!r}")
+
+
+def _evaluate(model: Module, loss_fn: Callable, X: np.ndarray, y: np.ndarray, rule: Any,
+              classes: np.ndarray) -> Dict[str, float]:
+    was_training = model.training
+    model.eval()
+    try:
+        with no_grad():
+            if _is_scalar_model(model):
+                outs = _scalar_outputs(model, X)
+                preds = [[Value(v) for v in row] for row in outs.tolist()] if outs.ndim == 2 \
+                    else [Value(v) for v in outs.tolist()]
+                loss = _loss_float(loss_fn(preds, y.tolist()))
+            else:
+                batches = _TensorBatches(X, y)
+                out = model(batches.Tensor(X))
+                loss = _loss_float(loss_fn(out, batches.targets_for(out, y)))
+                outs = np.asarray(out.data)
+    finally:
+        model.train(was_training)
+    result = {"loss": loss}
+    if rule is not None:
+        result["accuracy"] = _accuracy(outs, y, classes, rule)
+    return result
+
+
+# ---------------------------------------------------------------- fit
+
+def _progress_bar(progress: bool, epochs: int) -> Any:
+    if not progress:
+        return None
+    from tqdm.auto import tqdm    # a widget in Jupyter, a text bar in a terminal
+    return tqdm(total=epochs, unit="epoch", desc="training", leave=True, file=sys.stdout)
+
+
+def _call(callbacks: Sequence[Any], hook: str, trainer: TrainState) -> None:
+    for cb in callbacks:
+        method = getattr(cb, hook, None)
+        if method is not None:
+            method(trainer)
+
+
+def _handle(callbacks: Sequence[Any], state: TrainState, err: ArithmeticError) -> None:
+    """Give callbacks (NaNGuard) a chance to turn an overflow into a clean stop."""
+    for cb in callbacks:
+        method = getattr(cb, "on_error", None)
+        if method is not None and method(state, err):
+            return
+    raise err
+
+
+def _batches(n: int, batch_size: Optional[int], shuffle: bool,
+             rng: np.random.Generator) -> List[np.ndarray]:
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    size = n if batch_size is None else min(batch_size, n)
+    return [order[i:i + size] for i in range(0, n, size)]
+
+
+def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Optional[Data] = None,
+        epochs: int = 10, batch_size: Optional[int] = None, shuffle: bool = True,
+        callbacks: Iterable[Any] = (), progress: bool = True, seed: Optional[int] = None,
+        accuracy: Any = "auto") -> History:
+    """Train `model` for `epochs` passes over `train = (X, y)`; return the `History`.
+
+    Each step: zero the grads, forward a batch, compute `loss_fn(predictions, targets)`,
+    backward, call the callbacks' `on_backward_end` (grads are ready), `optimizer.step()`,
+    then `on_step_end`. `batch_size=None` uses the whole training set per step.
+    `shuffle` reorders samples every epoch (seeded by `seed`). `progress` shows a tqdm bar
+    with the epoch, loss and val loss; `progress=False` prints nothing. `accuracy` is
+    "auto" (reported for classification losses), True or False.
+    """
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
+    if batch_size is not None and (not isinstance(batch_size, (int, np.integer))
+                                   or isinstance(batch_size, bool) or batch_size < 1):
+        raise ValueError(f"fit: batch_size must be None (full batch) or an integer >= 1, "
+                         f"got {batch_size!r}")
+    X, y = _arrays("train", train)
+    scalar = _is_scalar_model(model)
+    data = _ScalarBatches(X, y) if scalar else _TensorBatches(X, y)
+    Xv = yv = None
+    if val is not None:
+        Xv, yv = _arrays("val", val)
+    classes = np.unique(y) if y.dtype.kind in "iub" or np.all(y == np.round(y)) else y[:0]
+    rule = _accuracy_rule(loss_fn, accuracy, y)
+    callbacks = list(callbacks)
+    rng = np.random.default_rng(seed)
+
+    bar = _progress_bar(progress, epochs)
+    state = TrainState(model, loss_fn, optimizer, epochs, bar)
+    state.has_val = val is not None
+    history = state.history
+    model.train()
+    try:
+        _call(callbacks, "on_train_begin", state)
+        for epoch in range(1, epochs + 1):
+            if state.stop_training:
+                break
+            state.epoch = epoch
+            _call(callbacks, "on_epoch_begin", state)
+            lr = float(optimizer.param_groups[0]["lr"])
+            total = correct = 0.0
+            seen = 0
+            for idx in _batches(len(y), batch_size, shuffle, rng):
+                state.step += 1
+                optimizer.zero_grad()
+                try:
+                    loss, outs = data.loss(model, loss_fn, idx)
+                    loss.backward()
+                except ArithmeticError as err:   # the scalar engine raises on overflow
+                    _handle(callbacks, state, err)
+                    break
+                state.loss = loss
+                state.loss_value = value = _loss_float(loss)
+                history.steps["loss"].append(value)
+                history.steps["lr"].append(float(optimizer.param_groups[0]["lr"]))
+                total += value * len(idx)
+                if rule is not None:
+                    correct += _accuracy(outs, y[idx], classes,
+                                         rule) * len(idx)
+                seen += len(idx)
+                _call(callbacks, "on_backward_end", state)
+                if state.stop_training:
+                    break
+                optimizer.step()
+                _call(callbacks, "on_step_end", state)
+                if state.stop_training:
+                    break
+            state.loss = None      # let the last graph go
+            logs = {"loss": total / max(seen, 1)}
+            if rule is not None:
+                logs["accuracy"] = correct / max(seen, 1)
+            if state.stop_training and seen == 0:
+                break                              # not one step finished this epoch
+            if val is not None:
+                try:
+                    v = _evaluate(model, loss_fn, Xv, yv, rule, classes)
+                except ArithmeticError as err:
+                    _handle(callbacks, state, err)
+                    v = {"loss": math.nan}
+                logs["val_loss"] = v["loss"]
+                if "accuracy" in v:
+                    logs["val_accuracy"] = v["accuracy"]
+            logs["lr"] = lr
+            state.logs = logs
+            history._record(epoch, logs)
+            _call(callbacks, "on_epoch_end", state)
+            if bar is not None:
+                post = f"loss={logs['loss']:.4g}"
+                if "val_loss" in logs:
+                    post += f" val_loss={logs['val_loss']:.4g}"
+                bar.set_postfix_str(post, refresh=False)
+                bar.update(1)
+        _call(callbacks, "on_train_end", state)
+    finally:
+        if bar is not None:
+            bar.close()
+    return history

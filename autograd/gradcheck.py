@@ -6,6 +6,7 @@ True
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -25,13 +26,21 @@ def gradcheck(f: Callable, inputs: Sequence[Any], eps: float = 1e-6, atol: float
 
     `f(*inputs)` must return a scalar node (a Tensor output is summed). On a mismatch the
     error names the input (label or position), the element, both values and the difference.
+    Tensor inputs with requires_grad=False are constants and are not checked (PyTorch's
+    rule); a float32 Tensor input gets a warning, as eps=1e-6 is below its precision.
     """
     inputs = list(inputs)
+    for i, x in enumerate(inputs):
+        if getattr(x, "requires_grad", False) and x.data.dtype != np.float64:
+            warnings.warn(f"gradcheck: input {i} requires grad but is {x.data.dtype}, not "
+                          f"float64; central differences will likely disagree", stacklevel=2)
     out = f(*inputs)
     if getattr(out, "shape", ()) not in ((), (1,)):
         out = out.sum()
     analytic = grad(out, inputs, allow_unused=True)
     for i, (x, g) in enumerate(zip(inputs, analytic)):
+        if not getattr(x, "requires_grad", True):
+            continue
         name = x.label or f"input {i}"
         array = isinstance(x.data, np.ndarray)
         indices = list(np.ndindex(x.data.shape)) if array else [None]

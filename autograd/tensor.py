@@ -969,6 +969,7 @@ class TENSOR_MATH:
     cos = staticmethod(Tensor.cos)
     sigmoid = staticmethod(Tensor.sigmoid)
     normal_cdf = staticmethod(Tensor.normal_cdf)
+    mask = staticmethod(lambda g, m: where(m, g, 0.0))
     where = staticmethod(lambda cond, x, y: where(cond, x, y))
     expand = staticmethod(lambda t, shape: _unary("expand", t, tuple(shape)))
     permute = staticmethod(lambda t, axes: _unary("permute", t, tuple(axes)))

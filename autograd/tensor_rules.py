@@ -148,6 +148,19 @@ def _normal_cdf(a: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + _erf(a * _SQRT1_2))
 
 
+def _masked(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """g where mask is true, else 0 (PyTorch's masked gradients, e.g. relu's).
+
+    `g * mask` is ~8x faster than np.where for a random mask (np.where mispredicts a
+    branch per element); where g holds inf or nan a product would leave nan (0 * inf)
+    where PyTorch gives 0, so that rare case is patched afterwards.
+    """
+    out = g * mask
+    if not np.isfinite(out).all():
+        out[~np.broadcast_to(mask, out.shape)] = 0
+    return out
+
+
 def _scatter(g: np.ndarray, index: Any, shape: Tuple[int, ...]) -> np.ndarray:
     """zeros(shape) with g added at `index`; repeated indices accumulate (np.add.at)."""
     out = np.zeros(shape, dtype=g.dtype)
@@ -168,6 +181,7 @@ class ARRAY_MATH:
     cos = staticmethod(np.cos)
     sigmoid = staticmethod(_sigmoid)
     normal_cdf = staticmethod(_normal_cdf)
+    mask = staticmethod(_masked)              # mask(g, bool ndarray): g there, else 0
     where = staticmethod(np.where)            # where(bool ndarray, x, y)
     expand = staticmethod(np.broadcast_to)    # a read-only view: no copy
     permute = staticmethod(np.transpose)
@@ -237,9 +251,9 @@ def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[
     ra, rb = B.raw(a), B.raw(b)
     ga = gb = None
     if need[0]:
-        ga = B.where(rb == 0, 0.0, g * b * a ** (b - 1.0))
+        ga = B.mask(g * b * a ** (b - 1.0), rb != 0)
     if need[1]:
-        gb = B.where((ra == 0) & (rb >= 0), 0.0, g * out * B.log(a))
+        gb = B.mask(g * out * B.log(a), (ra != 0) | (rb < 0))
     return ga, gb
 
 
@@ -254,8 +268,8 @@ _rule("minimum", "min", 2, lambda a, b, arg: np.minimum(a, b),
           g * _tie_weights(B.raw(a), B.raw(b), B.raw(g).dtype) if need[1] else None))
 # where(cond, a, b): `cond` is a boolean ndarray held in `arg` (not differentiable).
 _rule("where", "where", 2, lambda a, b, cond: np.where(cond, a, b),
-      lambda B, g, out, a, b, cond, need: (B.where(cond, g, 0.0) if need[0] else None,
-                                           B.where(cond, 0.0, g) if need[1] else None))
+      lambda B, g, out, a, b, cond, need: (B.mask(g, cond) if need[0] else None,
+                                           B.mask(g, ~cond) if need[1] else None))
 
 
 # ---- matrix products ----
@@ -333,13 +347,25 @@ _rule("log", "log", 1, _fwd(np.log), lambda B, g, out, a, arg: g / a)
 _rule("sqrt", "√", 1, _fwd(np.sqrt), lambda B, g, out, a, arg: g / (2.0 * out))
 _rule("tanh", "tanh", 1, _fwd(np.tanh), lambda B, g, out, a, arg: g * (1.0 - out * out))
 _rule("sigmoid", "σ", 1, _fwd(_sigmoid), lambda B, g, out, a, arg: g * (out * (1.0 - out)))
+def _split(B: Any, g: Any, positive: np.ndarray, otherwise: Any) -> Any:
+    """g where the mask holds, `otherwise` elsewhere (two masked products, no np.where)."""
+    return B.mask(g, positive) + B.mask(otherwise, ~positive)
+
+
+def _leaky_relu(a: np.ndarray, slope: float) -> np.ndarray:
+    if 0.0 <= slope <= 1.0:
+        return np.maximum(a, a * slope)  # the same values as where(a > 0, ...), faster
+    return np.where(a > 0, a, a * slope)
+
+
 _rule("relu", "ReLU", 1, lambda a, arg: np.maximum(a, 0),
-      lambda B, g, out, a, arg: B.where(B.raw(out) > 0, g, 0.0))
-_rule("leaky_relu", "LeakyReLU", 1, lambda a, slope: np.where(a > 0, a, a * slope),
-      lambda B, g, out, a, slope: B.where(B.raw(a) > 0, g, g * slope))
+      lambda B, g, out, a, arg: B.mask(g, B.raw(out) > 0))
+_rule("leaky_relu", "LeakyReLU", 1, _leaky_relu,
+      lambda B, g, out, a, slope: _split(B, g, B.raw(a) > 0, g * slope))
+# max(a, 0) + alpha expm1(min(a, 0)) is a where a > 0 and alpha (e^a - 1) elsewhere.
 _rule("elu", "ELU", 1,
-      lambda a, alpha: np.where(a > 0, a, alpha * np.expm1(np.minimum(a, 0))),
-      lambda B, g, out, a, alpha: B.where(B.raw(a) > 0, g, g * (out + alpha)))
+      lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)),
+      lambda B, g, out, a, alpha: _split(B, g, B.raw(a) > 0, g * (out + alpha)))
 _rule("normal_cdf", "Φ", 1, _fwd(_normal_cdf),
       lambda B, g, out, a, arg: g * (B.exp(a * a * -0.5) * _INV_SQRT_2PI))
 _rule("gelu", "GELU", 1, lambda a, arg: a * _normal_cdf(a),
@@ -349,20 +375,26 @@ _rule("gelu", "GELU", 1, lambda a, arg: a * _normal_cdf(a),
 def _softplus_forward(a: np.ndarray, arg: Tuple[float, float]) -> np.ndarray:
     beta, threshold = arg
     z = a * beta
-    return np.where(z > threshold, a, np.logaddexp(0.0, z) / beta)
+    out = np.logaddexp(0.0, z)
+    if beta != 1.0:
+        out /= beta
+    linear = z > threshold  # PyTorch returns x itself there (and its slope is exactly 1)
+    if linear.any():
+        out[linear] = a[linear]
+    return out
 
 
 _rule("softplus", "softplus", 1, _softplus_forward,
-      lambda B, g, out, a, arg: B.where(B.raw(a) * arg[0] > arg[1], g,
-                                        g * B.sigmoid(a * arg[0])))
+      lambda B, g, out, a, arg: _split(B, g, B.raw(a) * arg[0] > arg[1],
+                                       g * B.sigmoid(a * arg[0])))
 _rule("abs", "|·|", 1, _fwd(np.abs), lambda B, g, out, a, arg: g * np.sign(B.raw(a)))
 _rule("sin", "sin", 1, _fwd(np.sin), lambda B, g, out, a, arg: g * B.cos(a))
 _rule("cos", "cos", 1, _fwd(np.cos), lambda B, g, out, a, arg: -(g * B.sin(a)))
 # clamp(min, max): gradient 1 inside [min, max], boundaries included (PyTorch's rule).
 _rule("clamp", "clamp", 1, lambda a, arg: np.clip(a, arg[0], arg[1]),
-      lambda B, g, out, a, arg: B.where(
-          (B.raw(a) >= (-np.inf if arg[0] is None else arg[0]))
-          & (B.raw(a) <= (np.inf if arg[1] is None else arg[1])), g, 0.0))
+      lambda B, g, out, a, arg: B.mask(
+          g, (B.raw(a) >= (-np.inf if arg[0] is None else arg[0]))
+          & (B.raw(a) <= (np.inf if arg[1] is None else arg[1]))))
 _rule("cast", "cast", 1, lambda a, dtype: a.astype(dtype),
       lambda B, g, out, a, dtype: B.cast(g, B.raw(a).dtype))
 _rule("clone", "clone", 1, lambda a, arg: a.copy(), lambda B, g, out, a, arg: g)
@@ -444,7 +476,7 @@ def _extreme_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
     if index is not None:  # all of the gradient to the index max(dim) returned
         mask = np.zeros(shape, dtype=bool)
         np.put_along_axis(mask, index, True, axis=axes[0])
-        return B.where(mask, gk, 0.0)
+        return B.mask(gk, mask)
     # Split evenly among tied extremes, as PyTorch does for max()/amax().
     mask = ra == _kept(B.raw(out), shape, axes, keepdims)
     share = mask / np.sum(mask, axis=axes, keepdims=True, dtype=ra.dtype)
@@ -517,3 +549,34 @@ _rule("softmax", "softmax", 1, _softmax_forward,
       lambda B, g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)))
 _rule("log_softmax", "log_softmax", 1, _log_softmax_forward,
       lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True))
+
+
+# ---- binary cross-entropy: PyTorch's clamps cannot be composed from the ops above ----
+# (log(0) = -inf would make the clamp's zero gradient 0 * inf = nan). Used by nn.functional.
+_BCE_EPSILON = 9.999999960041972e-13  # float32(1e-12), the constant in PyTorch's kernel
+_LOG_FLOOR = math.exp(-100.0)         # below it, log is clamped at -100 (PyTorch's BCELoss)
+
+
+def _clamped_log(B: Any, x: Any) -> Any:
+    safe = B.raw(x) > _LOG_FLOOR
+    with np.errstate(divide="ignore"):
+        return B.where(safe, B.log(B.where(safe, x, 1.0)), -100.0)
+
+
+def _bce_vjp(B: Any, g: Any, out: Any, p: Any, y: Any, arg: Any, need: Sequence[bool]) -> tuple:
+    # PyTorch's backward: (p - y) / max(p (1 - p), EPSILON); the target's is log(1-p) - log p
+    # with no clamp (±inf at p = 0 or 1, as in PyTorch).
+    gp = gy = None
+    if need[0]:
+        den = B.raw(p) * (1.0 - B.raw(p))
+        gp = g * (p - y) / B.where(den > _BCE_EPSILON, p * (1.0 - p), _BCE_EPSILON)
+    if need[1]:
+        with np.errstate(divide="ignore"):
+            gy = g * (B.log(1.0 - p) - B.log(p))
+    return gp, gy
+
+
+_rule("binary_cross_entropy", "BCE", 2,
+      lambda p, y, arg: -(y * _clamped_log(ARRAY_MATH, p)
+                          + (1.0 - y) * _clamped_log(ARRAY_MATH, 1.0 - p)),
+      _bce_vjp)

@@ -128,6 +128,16 @@ def _sqrt_checked(a: float) -> float:
     return math.sqrt(a)
 
 
+def _finite_only(op: str, fn: Callable) -> Callable:
+    # math.sin(inf) raises a bare "math domain error"; say which op and operand instead.
+    def forward(a: float) -> float:
+        try:
+            return fn(a)
+        except ValueError:
+            raise DomainError(op, a, "operand must be finite") from None
+    return forward
+
+
 def _sign(a: Any) -> float:
     a = _num(a)
     return 1.0 if a > 0.0 else (-1.0 if a < 0.0 else 0.0)
@@ -171,8 +181,8 @@ _rule("softplus", "softplus",
       lambda a: a if a > SOFTPLUS_THRESHOLD else math.log1p(math.exp(a)),
       lambda out, a, arg: 1.0 if _num(a) > SOFTPLUS_THRESHOLD
       else (_sigmoid(a) if type(a) is float else a.sigmoid()))
-_rule("sin", "sin", math.sin, lambda out, a, arg: _cos(a))
-_rule("cos", "cos", math.cos, lambda out, a, arg: -_sin(a))
+_rule("sin", "sin", _finite_only("sin", math.sin), lambda out, a, arg: _cos(a))
+_rule("cos", "cos", _finite_only("cos", math.cos), lambda out, a, arg: -_sin(a))
 _rule("abs", "|·|", abs, lambda out, a, arg: _sign(a))
 
 

@@ -247,3 +247,23 @@ def test_a_failed_op_leaves_no_node_and_no_nan():
 
 def test_exp_is_finite_just_below_the_overflow_limit():
     assert math.isfinite(Value(709.0).exp().data)
+
+
+@pytest.mark.parametrize("name", FUNCTIONS)
+def test_non_finite_operands_give_a_value_or_a_named_error(name):
+    # inf and nan are legal floats: every op either returns a Value or raises an
+    # ArithmeticError that names it — never a bare "math domain error" from the math module.
+    for x in (math.inf, -math.inf, math.nan):
+        try:
+            out = getattr(Value(x, label="t"), name)()
+        except ArithmeticError as err:
+            assert str(err).startswith(f"{name}: ") and str(err).endswith(f"got t = {x!r}")
+        else:
+            assert type(out) is Value and type(out.data) is float
+
+
+def test_sin_and_cos_of_infinity_are_domain_errors():
+    with pytest.raises(DomainError, match=r"^sin: operand must be finite, got inf$"):
+        Value(math.inf).sin()
+    with pytest.raises(DomainError, match=r"^cos: operand must be finite, got x = -inf$"):
+        Value(-math.inf, label="x").cos()

@@ -199,13 +199,18 @@ def _clamped_log(x: float) -> float:
 
 
 _BCE_EPSILON = 9.999999960041972e-13  # float32(1e-12), as in PyTorch's kernel
+_LOG_CLAMP_BELOW = math.exp(-100.0)    # below it, log is clamped to -100 (a constant)
 
 
 def _bce_local(out: Any, p: Any, y: Any, arg: Any) -> tuple:
     # PyTorch's backward: (p - y) / max(p (1 - p), EPSILON), its EPSILON a float32 1e-12.
     den = p * (1.0 - p)
     dp = (p - y) / (den if _num(den) > _BCE_EPSILON else _BCE_EPSILON)
-    dy = _clamped_log(1.0 - _num(p)) - _clamped_log(_num(p))
+    pn = _num(p)
+    if type(p) is not float and _LOG_CLAMP_BELOW <= pn < 1.0:
+        dy = (1.0 - p).log() - p.log()   # a graph, so higher order sees it depends on p
+    else:
+        dy = _clamped_log(1.0 - pn) - _clamped_log(pn)
     return dp, dy
 
 

@@ -230,3 +230,22 @@ def test_cross_entropy_matches_torch():
             assert loss.data == pytest.approx(tl.item(), rel=1e-9)
             assert [v.grad for r in vs for v in r] == \
                 pytest.approx(t.grad.flatten().tolist(), rel=1e-9, abs=1e-12)
+
+
+def test_bce_second_derivatives_match_torch():
+    # d/dy BCE = log(1−p) − log(p) depends on p: a mixed second derivative must see it.
+    torch, F = _torch()
+    from autograd import grad
+    p, y = Value(0.3), Value(0.6)
+    (gy,) = grad(binary_cross_entropy(p, y), [y], create_graph=True)
+    (gp,) = grad(binary_cross_entropy(p, y), [p], create_graph=True)
+    ours = [grad(gy, [p])[0], *grad(gp, [p, y])]
+    tp = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    ty = torch.tensor(0.6, dtype=torch.float64, requires_grad=True)
+    (tgy,) = torch.autograd.grad(F.binary_cross_entropy(tp, ty), [ty], create_graph=True)
+    (tgp,) = torch.autograd.grad(F.binary_cross_entropy(tp, ty), [tp], create_graph=True)
+    theirs = [torch.autograd.grad(tgy, [tp])[0].item(),
+              *[t.item() for t in torch.autograd.grad(tgp, [tp, ty])]]
+    assert gy.data == pytest.approx(tgy.item(), rel=1e-12)
+    assert ours == pytest.approx(theirs, rel=1e-9)
+    assert ours[0] == pytest.approx(-1 / (0.3 * 0.7), rel=1e-12)    # −1/(p(1−p)), by hand

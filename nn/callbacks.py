@@ -386,7 +386,7 @@ class NaNGuard(Callback):
         self._named = list(state.model.named_parameters())
 
     def _stop(self, state: Any, what: str) -> None:
-        self.message = f"NaNGuard: {what} at epoch {state.epoch}, step {state.step}"
+        self.message = f"NaNGuard at epoch {state.epoch}, step {state.step}: {what}"
         state.stop(self.message)
         if self.verbose:
             state.log(self.message)

@@ -15,3 +15,10 @@ from . import callbacks, datasets
 from .callbacks import EarlyStopping, GradientClipping, GradientMonitor, LRScheduler, NaNGuard
 from .lr_finder import LRFinderResult, lr_finder
 from .training import History, evaluate, fit, predict
+# Tensor layers, losses and initialisers (PyTorch's names): `nn.functional` is also a module.
+from . import functional, init
+from .layers import (ELU, GELU, BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear,
+                     ReLU, Sequential, Sigmoid, Softplus, Tanh)
+from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss,
+                     L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
+from .parameter import Parameter

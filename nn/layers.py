@@ -1,0 +1,315 @@
+"""Tensor layers with PyTorch's names, defaults, init and printing.
+
+`Linear`, `Sequential`, the activation modules, `Flatten`, `Identity`, `Dropout` and
+`BatchNorm1d`. A model written for `torch.nn` ports by changing the imports.
+
+>>> import numpy as np
+>>> from autograd import Tensor
+>>> import nn
+>>> model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+>>> model(Tensor(np.ones((5, 2)))).shape
+(5, 1)
+>>> list(model.state_dict())
+['0.weight', '0.bias', '2.weight', '2.bias']
+>>> model
+Sequential(
+  (0): Linear(in_features=2, out_features=16, bias=True)
+  (1): ReLU()
+  (2): Linear(in_features=16, out_features=1, bias=True)
+)
+"""
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from typing import Any, Iterator, Optional, Union
+
+import numpy as np
+
+from autograd.mode import no_grad
+from autograd.tensor import Tensor
+
+from . import functional as F
+from . import init
+from .module import Module
+from .parameter import Parameter
+
+# PyTorch's default parameter dtype; pass dtype=np.float64 for gradchecks and parity tests.
+_DEFAULT_DTYPE = np.dtype(np.float32)
+
+__all__ = ["Linear", "Sequential", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "ELU",
+           "Softplus", "Identity", "Flatten", "Dropout", "BatchNorm1d"]
+
+
+class Linear(Module):
+    """y = x Wᵀ + b with W of shape (out_features, in_features).
+
+    Weight and bias start from U(−1/√in, 1/√in), PyTorch's default (its
+    `kaiming_uniform_(W, a=√5)` is that same distribution). Seed with `generator=`.
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 dtype: Any = None, generator: Optional[np.random.Generator] = None) -> None:
+        for name, n in (("in_features", in_features), ("out_features", out_features)):
+            if not isinstance(n, (int, np.integer)) or n < 0:
+                raise ValueError(f"Linear: {name} must be a non-negative integer, got {n!r}")
+        self.in_features = int(in_features)
+        self.out_features = int(out_features)
+        dtype = _DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
+        self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Optional[np.random.Generator] = None) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5), generator=generator)
+        if self.bias is not None:
+            bound = 1.0 / math.sqrt(self.in_features) if self.in_features > 0 else 0.0
+            init.uniform_(self.bias, -bound, bound, generator=generator)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.shape[-1:] != (self.in_features,):
+            raise ValueError(f"Linear: expected input with last dimension {self.in_features}"
+                             f", got shape {tuple(x.shape)}")
+        return F.linear(x, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in_features={self.in_features}, out_features={self.out_features}, "
+                f"bias={self.bias is not None}")
+
+
+class Sequential(Module):
+    """Modules applied in order; children are named '0', '1', ... (or by an OrderedDict).
+
+    >>> seq = Sequential(Identity(), ReLU())
+    >>> len(seq), type(seq[-1]).__name__, [type(m).__name__ for m in seq]
+    (2, 'ReLU', ['Identity', 'ReLU'])
+    """
+
+    def __init__(self, *modules: Any) -> None:
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            items = list(modules[0].items())
+        else:
+            items = [(str(i), m) for i, m in enumerate(modules)]
+        for name, module in items:
+            self._add(name, module)
+
+    def _add(self, name: str, module: Module) -> None:
+        if not isinstance(module, Module):
+            raise TypeError(f"Sequential: {type(module).__name__} is not a Module")
+        setattr(self, name, module)   # attribute registration: state_dict keys '0.weight'
+
+    def _modules(self) -> list:
+        return [m for _, m in self.named_children()]
+
+    def forward(self, x: Any) -> Any:
+        for module in self._modules():
+            x = module(x)
+        return x
+
+    def append(self, module: Module) -> "Sequential":
+        self._add(str(len(self)), module)
+        return self
+
+    def __len__(self) -> int:
+        return len(self._modules())
+
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules())
+
+    def __getitem__(self, index: Union[int, slice]) -> Any:
+        items = list(self.named_children())
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(items[index]))
+        if not -len(items) <= index < len(items):
+            raise IndexError(f"Sequential: index {index} is out of range for "
+                             f"{len(items)} modules")
+        return items[index][1]
+
+
+# ---------------------------------------------------------------- activations
+
+class ReLU(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.relu()
+
+
+class LeakyReLU(Module):
+    def __init__(self, negative_slope: float = 0.01) -> None:
+        self.negative_slope = negative_slope
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.leaky_relu(self.negative_slope)
+
+    def extra_repr(self) -> str:
+        return f"negative_slope={self.negative_slope}"
+
+
+class Tanh(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.tanh()
+
+
+class Sigmoid(Module):
+    def forward(self, x: Tensor) -> Tensor:
+        return x.sigmoid()
+
+
+class GELU(Module):
+    """x·Φ(x); `approximate='tanh'` gives PyTorch's tanh approximation."""
+
+    def __init__(self, approximate: str = "none") -> None:
+        if approximate not in ("none", "tanh"):
+            raise ValueError(f"GELU: approximate must be 'none' or 'tanh', got {approximate!r}")
+        self.approximate = approximate
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.gelu(x, self.approximate)
+
+    def extra_repr(self) -> str:
+        return f"approximate={self.approximate!r}"
+
+
+class ELU(Module):
+    def __init__(self, alpha: float = 1.0) -> None:
+        self.alpha = alpha
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.elu(self.alpha)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}"
+
+
+class Softplus(Module):
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        self.beta = beta
+        self.threshold = threshold
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.softplus(x, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Identity(Module):
+    def forward(self, x: Any) -> Any:
+        return x
+
+
+class Flatten(Module):
+    """Merge dims start_dim..end_dim into one (by default all but the batch dim)."""
+
+    def __init__(self, start_dim: int = 1, end_dim: int = -1) -> None:
+        self.start_dim = start_dim
+        self.end_dim = end_dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        return x.flatten(self.start_dim, self.end_dim)
+
+    def extra_repr(self) -> str:
+        return f"start_dim={self.start_dim}, end_dim={self.end_dim}"
+
+
+# ---------------------------------------------------------------- train/eval layers
+
+class Dropout(Module):
+    """Inverted dropout in training (survivors × 1/(1−p)); the identity in eval mode."""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False,
+                 generator: Optional[np.random.Generator] = None) -> None:
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        if inplace:
+            raise ValueError("Dropout: inplace=True is not supported (the graph keeps every "
+                             "intermediate value so it can be drawn and inspected)")
+        self.p = p
+        self.inplace = inplace
+        self.generator = generator
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training, self.generator)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class BatchNorm1d(Module):
+    """Normalise each feature over the batch (and length) dims, then scale and shift.
+
+    Training: batch mean and biased variance normalise; the running estimates get the
+    unbiased variance, blended with `momentum` (or a cumulative average when it is None).
+    Eval: the running estimates normalise (the batch statistics when they are not tracked).
+    Input: (N, C) or (N, C, L).
+    """
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None, *,
+                 bias: bool = True) -> None:
+        self.num_features = num_features
+        self.eps = eps
+        self.momentum = momentum
+        self.affine = affine
+        self.track_running_stats = track_running_stats
+        dtype = _DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
+        # PyTorch 2.13's keyword `bias=False` keeps the scale and drops the shift.
+        self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
+        if track_running_stats:
+            self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
+            self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
+            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+        else:
+            self.running_mean = self.running_var = self.num_batches_tracked = None
+
+    def reset_running_stats(self) -> None:
+        if self.track_running_stats:
+            self.running_mean[...] = 0
+            self.running_var[...] = 1
+            self.num_batches_tracked[...] = 0
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.ndim not in (2, 3):
+            raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {x.ndim}D input)")
+        if x.shape[1] != self.num_features:
+            raise ValueError(f"BatchNorm1d: expected {self.num_features} features in dim 1, "
+                             f"got input of shape {tuple(x.shape)}")
+        dims = (0,) if x.ndim == 2 else (0, 2)
+        shape = (1, self.num_features) + (1,) * (x.ndim - 2)
+        use_batch = self.training or not self.track_running_stats
+        if not use_batch:
+            scale = Tensor(1.0 / np.sqrt(self.running_var + self.eps)).reshape(shape)
+            centred = x - Tensor(self.running_mean).reshape(shape)
+            y = centred * scale
+        else:
+            count = x.data.size // self.num_features
+            if self.training and count <= 1:
+                raise ValueError(f"Expected more than 1 value per channel when training, "
+                                 f"got input size {tuple(x.shape)}")
+            mean = x.mean(dim=dims, keepdim=True)
+            centred = x - mean
+            var = (centred * centred).mean(dim=dims, keepdim=True)   # biased, as PyTorch's
+            y = centred / (var + self.eps).sqrt()
+            if self.training and self.track_running_stats:
+                self._update_running_stats(mean.data.reshape(-1), var.data.reshape(-1), count)
+        if self.weight is not None:
+            y = y * self.weight.reshape(shape)
+        if self.bias is not None:
+            y = y + self.bias.reshape(shape)
+        return y
+
+    def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
+        with no_grad():
+            self.num_batches_tracked += 1
+            m = (1.0 / float(self.num_batches_tracked) if self.momentum is None
+                 else self.momentum)
+            # In place: the state_dict and load_state_dict address these very arrays.
+            self.running_mean *= 1.0 - m
+            self.running_mean += m * mean
+            self.running_var *= 1.0 - m
+            self.running_var += m * var * (count / (count - 1))   # unbiased, as PyTorch's
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")

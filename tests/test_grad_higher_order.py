@@ -3,6 +3,7 @@ deliberately wrong rule that gradcheck must catch and describe."""
 import math
 import re
 
+import numpy as np
 import pytest
 
 import autograd
@@ -274,3 +275,30 @@ def test_gradcheck_tolerances_are_pytorchs_defaults():
     assert (params["eps"].default, params["atol"].default, params["rtol"].default) == \
         (1e-6, 1e-5, 1e-3)
     assert params["raise_exception"].default is True
+
+
+def test_higher_order_through_an_mlp_fused_and_per_op_match_torch():
+    import nn
+    results = []
+    for fused in (True, False):
+        m = nn.MLP(2, [4, 1], activation="tanh", seed=0, fused=fused)
+        x = [Value(0.3), Value(-0.7)]
+        gx = grad(m(x), x, create_graph=True)
+        hessian = [list(grad(g, x)) for g in gx]
+        dgx0_dw = list(grad(gx[0], m.parameters(), allow_unused=True))  # not b_out
+        results.append(([g.data for g in gx], hessian, dgx0_dw))
+    assert results[0] == results[1]     # the fused affine node differentiates like the per-op graph
+    torch = pytest.importorskip("torch")
+    sd = nn.MLP(2, [4, 1], activation="tanh", seed=0).state_dict()
+    W1 = torch.tensor(np.array([sd[f"layers.0.neurons.{i}.w"] for i in range(4)]),
+                      dtype=torch.float64)
+    b1 = torch.tensor([float(sd[f"layers.0.neurons.{i}.b"]) for i in range(4)],
+                      dtype=torch.float64)
+    W2 = torch.tensor(sd["layers.1.neurons.0.w"], dtype=torch.float64)
+    f = lambda x: W2 @ torch.tanh(W1 @ x + b1) + float(sd["layers.1.neurons.0.b"])
+    point = torch.tensor([0.3, -0.7], dtype=torch.float64)
+    H = torch.autograd.functional.hessian(f, point)
+    grads, hessian, _ = results[0]
+    assert grads == pytest.approx(torch.autograd.functional.jacobian(f, point).tolist(),
+                                  rel=1e-9)
+    assert [v for row in hessian for v in row] == pytest.approx(H.flatten().tolist(), rel=1e-9)

@@ -43,6 +43,7 @@ HAND = [
     ("elu_pos", lambda a: a.elu(2.0), (1.5,), 1.5, (1.0,)),
     ("gelu_0", lambda a: a.gelu(), (0.0,), 0.0, (0.5,)),                     # 0·Φ, Φ(0)
     ("gelu_1", lambda a: a.gelu(), (1.0,), PHI1, (PHI1 + PDF1,)),            # Φ + xφ
+    ("normal_cdf", lambda a: a.normal_cdf(), (0.0,), 0.5, (1 / math.sqrt(2 * math.pi),)),
     ("softplus_0", lambda a: a.softplus(), (0.0,), math.log(2.0), (0.5,)),
     ("softplus_big", lambda a: a.softplus(), (25.0,), 25.0, (1.0,)),         # above threshold
     ("sin", lambda a: a.sin(), (math.pi / 6,), 0.5, (SQRT3 / 2,)),
@@ -120,6 +121,7 @@ SMOOTH = [
     ("leaky_relu", lambda a: a.leaky_relu(0.05), [(-1.3,), (0.4,)]),
     ("elu", lambda a: a.elu(1.3), [(-1.3,), (0.4,)]),
     ("gelu", lambda a: a.gelu(), [(-1.3,), (0.4,), (3.0,)]),
+    ("normal_cdf", lambda a: a.normal_cdf(), [(-1.3,), (0.4,)]),
     ("softplus", lambda a: a.softplus(), [(-1.3,), (0.4,), (19.0,), (30.0,)]),
     ("sin", lambda a: a.sin(), [(-1.3,), (0.4,)]),
     ("cos", lambda a: a.cos(), [(-1.3,), (0.4,)]),
@@ -212,6 +214,7 @@ def _torch_cases():
         ("elu", lambda a: a.elu(1.3), lambda a: F.elu(a, 1.3), [(-1.3,), (0.4,), (0.0,)]),
         ("elu_default", lambda a: a.elu(), F.elu, [(-1.3,), (0.0,)]),
         ("gelu", lambda a: a.gelu(), F.gelu, [(-1.3,), (0.0,), (3.0,), (-9.0,)]),
+        ("normal_cdf", lambda a: a.normal_cdf(), torch.special.ndtr, [(-1.3,), (0.0,), (2.5,)]),
         ("softplus", lambda a: a.softplus(), F.softplus,
          [(-1.3,), (0.4,), (20.0,), (20.5,), (-40.0,)]),
         ("sin", lambda a: a.sin(), torch.sin, [(-1.3,), (0.0,)]),

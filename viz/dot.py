@@ -31,10 +31,19 @@ def is_parameter(node: Any) -> bool:
     return known
 
 
+def _tensor_rules() -> dict:
+    try:
+        from autograd.tensor_rules import RULES as tensor_rules
+    except ImportError:         # an engine build without tensors
+        return {}
+    return tensor_rules
+
+
 def op_symbol(node: Any) -> str:
+    """How the op is shown: the rule table's symbol ('×', 'tanh', '@'), else its name."""
     op = node.op
-    rule = RULES.get(op)
-    return rule.symbol if rule is not None else op
+    rule = (_tensor_rules() if is_array(node.data) else RULES).get(op)
+    return getattr(rule, "symbol", "") or op
 
 
 class Frame:
@@ -75,10 +84,12 @@ def _plain_fill(is_root: bool, param: bool, leaf: bool) -> str:
 class Writer:
     def __init__(self, nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
                  grads: Sequence[Any], plan: Plan, clusters: List[Cluster],
-                 cluster_of: List[int], opts: Resolved, frame: Optional[Frame]) -> None:
+                 cluster_of: List[int], opts: Resolved, frame: Optional[Frame],
+                 param_names: Optional[Dict[int, str]] = None) -> None:
         self.nodes, self.parents, self.roots = nodes, parents, set(roots)
         self.grads, self.plan, self.clusters, self.cluster_of = grads, plan, clusters, cluster_of
         self.opts, self.frame = opts, frame
+        self.param_names = param_names or {}
         self.kinds: set = set()
         self.params = False
         self.labelled_edges = False
@@ -103,8 +114,9 @@ class Writer:
     def value_node(self, i: int) -> List[str]:
         node, opts = self.nodes[i], self.opts
         leaf = not self.parents[i]
-        param = is_parameter(node)
+        param = i in self.param_names or is_parameter(node)
         self.params |= param
+        title = node.label or self.param_names.get(i, "")
         is_root = i in self.roots
         op = "" if leaf else op_symbol(node)
         merged = opts.merge_ops and op
@@ -113,8 +125,8 @@ class Writer:
         focus = self.frame is not None and self.frame.focus == i
         data = node.data
         rows = []
-        if node.label or merged or param:
-            rows.append(labels.header(node.label, op if merged else "", param))
+        if title or merged or param:
+            rows.append(labels.header(title, op if merged else "", param))
         if is_array(data):
             rows.append(labels.note_row(f"{shape_text(data)} {html(str(data.dtype))}"))
             rows.append(labels.note_row(values_text(data), theme.TEXT))
@@ -167,11 +179,12 @@ class Writer:
                     outputs_set.add(p)
                     outputs.append(p)
         outputs.sort()
-        params = sum(1 for i in members if is_parameter(self.nodes[i]))
+        params = sum(1 for i in members
+                     if i in self.param_names or is_parameter(self.nodes[i]))
         self.params |= params > 0
         count = f"{len(members):,} nodes folded" + (f" · {params:,} parameters" if params else "")
         rows = [f'<TR><TD COLSPAN="2"><B>{html(cl.label, 60)}</B></TD></TR>',
-                labels.note_row(count)]
+                labels.note_row(count, theme.TEXT)]
         style = None
         if len(outputs) == 1:
             o = outputs[0]
@@ -305,11 +318,13 @@ class Writer:
         body.extend("  " + e for e in edges)
 
         opts = self.opts
+        # Folded layers are joined all-to-all; bundling those edges keeps the layout compact.
+        dense = len(edges) > 2 * plan.count and not self.labelled_edges
         head = [
             "digraph glassgrad {",
             f'  graph [rankdir={opts.rankdir} bgcolor="white" fontname="{theme.FONT}" '
             f'fontsize=11 nodesep=0.22 ranksep=0.32 pad=0.2 labelloc=t labeljust=l'
-            + self._graph_label() + "]",
+            + (" concentrate=true" if dense else "") + self._graph_label() + "]",
             f'  node [shape=plain fontname="{theme.FONT}" fontsize=11 fontcolor="{theme.TEXT}"]',
             f'  edge [fontname="{theme.FONT}" fontsize=9 color="{theme.EDGE}" '
             f'fontcolor="#3c4043" arrowsize=0.7]',
@@ -317,29 +332,51 @@ class Writer:
         return "\n".join(head + body + ["}"]) + "\n"
 
     def _graph_label(self) -> str:
+        """Title, captions, notes and the colour key, as one table above the drawing."""
         opts = self.opts
-        rows = []
+        span = _FILLERS + 1
+        texts: List[str] = []      # rows of text
         if opts.title:
-            rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="15"><B>'
-                        f"{html(opts.title, 120)}</B></FONT></TD></TR>")
+            texts.append(f'<FONT POINT-SIZE="15"><B>{html(opts.title, 120)}</B></FONT>')
         if self.frame is not None:
-            for line in self.frame.caption:
-                rows.append(labels.note_row(html(line, 160), theme.TEXT, 1))
+            texts.extend(_wrapped(line, theme.TEXT) for line in self.frame.caption)
         if self.plan.note:
-            rows.append(labels.note_row(html(self.plan.note, 200), "#a04000", 1))
+            texts.append(_wrapped(self.plan.note, "#a04000"))
         if opts.on_path is not None:
-            rows.append(labels.note_row(
-                f'<FONT COLOR="{theme.HIGHLIGHT}"><B>orange</B></FONT>: every path from '
-                f"{html(opts.highlight_name)} to the output", theme.TEXT, 1))
+            texts.append(f'<FONT COLOR="{theme.HIGHLIGHT}"><B>orange</B></FONT>: every path '
+                         f"from {html(opts.highlight_name)} to the output")
+        rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" COLSPAN="{span}">{t}</TD></TR>'
+                for t in texts]
         if opts.color and opts.show_grad and self.kinds:
             kinds = {"positive", "negative"} | self.kinds
             key = labels.legend(opts.vanishing, opts.exploding, sorted(kinds),
                                 self.labelled_edges, self.params)
+            # graphviz stretches a nested table to its cell; empty filler cells take most
+            # of the extra width when a caption above is wider than the key.
             rows.append('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
-                        'CELLPADDING="0">' + "".join(key) + "</TABLE></TD></TR>")
+                        'CELLPADDING="0">' + "".join(key) + "</TABLE></TD>"
+                        + "<TD></TD>" * _FILLERS + "</TR>")
         elif self.labelled_edges:
-            rows.append(labels.note_row("edge label = local derivative ∂out/∂in", theme.MUTED, 1))
+            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="9" '
+                        f'COLOR="{theme.MUTED}">edge label = local derivative ∂out/∂in'
+                        "</FONT></TD></TR>")
         if not rows:
             return ""
         return (' label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="1">'
                 + "".join(rows) + "</TABLE>>")
+
+
+_FILLERS = 12
+_WRAP = 110
+
+
+def _wrapped(text: str, color: str) -> str:
+    """Escaped text broken into left-aligned lines of at most ~110 characters."""
+    lines: List[str] = []
+    for word in str(text).split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= _WRAP:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    body = '<BR ALIGN="LEFT"/>'.join(html(line, 400) for line in lines)
+    return f'<FONT COLOR="{color}">{body}</FONT><BR ALIGN="LEFT"/>'

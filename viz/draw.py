@@ -19,7 +19,7 @@ from autograd.graph import topological_order
 
 from .dot import Frame, Resolved, Writer
 from .drawing import Drawing
-from .structure import plan as make_plan
+from .structure import parameter_names, plan as make_plan
 from .theme import EXPLODING, VANISHING
 
 RANKDIRS = ("LR", "TB")
@@ -124,8 +124,9 @@ def build(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
         raise TypeError(f"draw: title must be a string, got {type(title).__name__}")
 
     on_path, highlight_name = (None, "") if highlight is None else _on_path(view, highlight)
-    plan, clusters, cluster_of = make_plan(view.nodes, view.parents, view.roots, collapse,
-                                           max_nodes)
+    plan, clusters, cluster_of, modules = make_plan(view.nodes, view.parents, view.roots,
+                                                    collapse, max_nodes)
+    param_names = parameter_names(modules, view.index)
     small = plan.count <= SMALL
     opts = Resolved(
         rankdir=rankdir,
@@ -135,7 +136,7 @@ def build(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
         color=bool(color), vanishing=float(vanishing), exploding=float(exploding),
         on_path=on_path, highlight_name=highlight_name, title=title, max_nodes=max_nodes)
     writer = Writer(view.nodes, view.parents, view.roots, grads, plan, clusters, cluster_of,
-                    opts, frame)
+                    opts, frame, param_names)
     source = writer.document()
     info = {"nodes": len(view.nodes), "drawn": plan.count, "collapse": plan.level,
             "dropped": plan.dropped, "note": plan.note, "clusters": len(plan.open),

@@ -28,7 +28,7 @@ from autograd.scalar_rules import local_derivatives
 from .dot import Frame, op_symbol
 from .draw import GraphView, build
 from .drawing import Drawing
-from .text import fmt, grad_text, is_array, short
+from .text import grad_text, is_array, short
 
 MAX_FRAMES = 200
 _SHOWN_PARENTS = 4
@@ -102,7 +102,8 @@ def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES, **options: Any) -
                 grads[p] = c if grads[p] is None else grads[p] + c
                 state[p] = "partial"
             if is_array(node.data) or is_array(g):
-                shown = [f"grad({names[p]}) += vector-Jacobian product ({grad_text(grads[p])} so far)"
+                shown = [f"grad({names[p]}) += vector-Jacobian product (now {grad_text(grads[p])})"
+                         if grads[p] is not None else f"{names[p]} needs no gradient"
                          for p in parents[i][:_SHOWN_PARENTS]]
                 lines.append(f"{names[i]} = {op_symbol(node)}(…): " + ";  ".join(shown))
             else:
@@ -110,9 +111,8 @@ def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES, **options: Any) -
         elif parents[i]:
             lines.append(f"{names[i]} has no gradient, nothing flows to its inputs")
         else:
-            lines.append(f"{names[i]} is a leaf: its gradient is complete, grad = "
-                         + (fmt(g) if not is_array(g) else grad_text(g) if g is not None
-                            else "None"))
+            lines.append(f"{names[i]} is a leaf: its gradient is complete, grad = {grad_text(g)}"
+                         if g is not None else f"{names[i]} is a leaf that needs no gradient")
         frame = Frame(list(state), i, lines if title is None else [title] + lines)
         frames.append(build(view, list(grads), frame=frame, **options))
         captions.append(lines)

@@ -33,8 +33,32 @@ class Cluster:
 
 
 def _qualname(module: Any) -> Optional[str]:
+    """The module's dotted name; '' for a root module (nn names a root after its class)."""
     q = getattr(module, "_qualname", None)
-    return q if isinstance(q, str) else None
+    if not isinstance(q, str):
+        return None
+    return "" if q == type(module).__name__ else q
+
+
+def parameter_names(modules: Sequence[Any], index: Dict[int, int]) -> Dict[int, str]:
+    """Node index -> parameter name ('w.0', 'bias') for the scope modules' own parameters.
+
+    Scalar weights are plain Values with no mark of their own; their module knows them.
+    """
+    names: Dict[int, str] = {}
+    for m in modules:
+        named = getattr(m, "named_parameters", None)
+        if not callable(named):
+            continue
+        try:
+            pairs = list(named(recurse=False))
+        except TypeError:          # a stand-in with another signature: no names
+            continue
+        for name, p in pairs:
+            i = index.get(id(p))
+            if i is not None and isinstance(name, str):
+                names.setdefault(i, name)
+    return names
 
 
 def _module_prefixes(qualname: str) -> List[Tuple[str, int]]:
@@ -51,8 +75,9 @@ def _module_prefixes(qualname: str) -> List[Tuple[str, int]]:
     return out
 
 
-def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple]) -> Tuple[List[Cluster], List[int]]:
-    """The clusters, and each node's innermost cluster (-1 for none)."""
+def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple]
+                  ) -> Tuple[List[Cluster], List[int], List[Any]]:
+    """The clusters, each node's innermost cluster (-1 for none), and the scope modules."""
     n = len(nodes)
     scope_of = [-1] * n
     modules: List[Any] = []
@@ -109,7 +134,7 @@ def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple]) -> Tuple[List[
                 home[p] = c if home.get(p, c) == c else -1
     for p, c in home.items():
         cluster_of[p] = c
-    return clusters, cluster_of
+    return clusters, cluster_of, modules
 
 
 class Plan:
@@ -195,8 +220,9 @@ def _truncate(item_of: List[int], parents: Sequence[tuple], roots: Sequence[int]
 
 
 def plan(nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
-         collapse: Optional[int], max_nodes: int) -> Tuple[Plan, List[Cluster], List[int]]:
-    clusters, cluster_of = find_clusters(nodes, parents)
+         collapse: Optional[int], max_nodes: int
+         ) -> Tuple[Plan, List[Cluster], List[int], List[Any]]:
+    clusters, cluster_of, modules = find_clusters(nodes, parents)
     n = len(nodes)
     level = collapse
     note = ""
@@ -241,4 +267,4 @@ def plan(nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
                 open_.add(c)
             c = clusters[c].parent
     return (Plan(item_of, members, sorted(open_), level, dropped, note, count), clusters,
-            cluster_of)
+            cluster_of, modules)

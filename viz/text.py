@@ -102,6 +102,10 @@ def grad_magnitude(g: Any) -> Tuple[float, str]:
 
 def grad_text(g: Any) -> str:
     """A gradient as shown in a node: the number, or an array's norm."""
+    if g is None:
+        return "None"
+    if isinstance(g, np.ndarray) and g.ndim == 0:
+        return fmt(float(g))
     if isinstance(g, np.ndarray):
         return "norm " + fmt(float(np.linalg.norm(g.astype(float, copy=False).ravel())))
     return fmt(g)

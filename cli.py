@@ -282,12 +282,24 @@ def _outfile(path: str) -> Tuple[Path, str]:
     return p, fmt
 
 
+def _steps_target(steps: Optional[str]) -> Optional[str]:
+    if steps is not None and Path(steps).suffix.lower() in tuple("." + f for f in FORMATS):
+        raise click.BadParameter(f"{steps!r}: give a folder (numbered frames) or a .html "
+                                 f"file (one page)", param_hint="'--steps'")
+    return steps
+
+
 def _write(what: str, path: Any, save: Any) -> None:
+    viz = _viz()
     try:
         save()
     except OSError as err:
         reason = err.strerror or str(err)
         raise click.ClickException(f"cannot write {what} {path}: {reason}") from None
+    except (viz.RenderError, viz.RendererNotFound) as err:
+        # graphviz's own message may span lines: keep the error on one line.
+        reason = " ".join(str(err).split())
+        raise click.ClickException(f"cannot render {what} {path}: {reason}") from None
     click.echo(f"wrote {path}")
 
 
@@ -321,6 +333,7 @@ def render(expr: str, at: Sequence, output: str, rankdir: str, no_grad: bool, ed
     with '-' needs a space in front: " -x**2".
     """
     path, fmt = _outfile(output)
+    steps = _steps_target(steps)
     if steps and no_grad:
         raise _UsageError("--steps draws backprop, so it cannot go with --no-grad")
     run = _Run(expr, at)
@@ -333,7 +346,10 @@ def render(expr: str, at: Sequence, output: str, rankdir: str, no_grad: bool, ed
                        edge_labels=edges)
     _write("the drawing", path, lambda: drawing.save(str(path), format=fmt))
     if steps:
-        frames = viz.backward_steps(run.output)
+        try:
+            frames = viz.backward_steps(run.output)
+        except ValueError as err:         # more nodes than frames it will make
+            raise click.ClickException(f"cannot draw the steps: {err}") from None
         _write("the steps", steps, lambda: frames.save(steps))
 
 

@@ -42,11 +42,12 @@ def error_lines(result) -> list:
     return result.stderr.rstrip("\n").split("\n")
 
 
-def one_line_error(*args: str, code: int) -> str:
+def one_line_error(*args: str, code: int, quiet: bool = True) -> str:
     result = run(*args, code=code)
     lines = error_lines(result)
     assert len(lines) == 1, result.stderr
-    assert result.stdout == ""
+    if quiet:
+        assert result.stdout == ""
     return lines[0]
 
 
@@ -342,9 +343,35 @@ def test_render_steps(tmp_path: Path) -> None:
 
 @needs_viz
 def test_render_to_an_unwritable_place(tmp_path: Path) -> None:
-    line = one_line_error("render", "x", "--at", "x=1", "-o",
-                          str(tmp_path / "missing" / "g.svg"), code=1)
-    assert line.startswith("Error: cannot write the drawing ") and "No such file" in line
+    blocker = tmp_path / "a_file"
+    blocker.write_text("")
+    # The values are printed first; only the file fails.
+    line = one_line_error("render", "x", "--at", "x=1", "-o", str(blocker / "g.svg"), code=1,
+                          quiet=False)
+    assert line.startswith(f"Error: cannot write the drawing {blocker / 'g.svg'}: ")
+    line = one_line_error("render", "x", "--at", "x=1", "-o", str(tmp_path / "g.dot"),
+                          "--steps", str(blocker / "steps"), code=1, quiet=False)
+    assert line.startswith(f"Error: cannot write the steps {blocker / 'steps'}: ")
+
+
+@needs_viz
+def test_render_steps_errors(tmp_path: Path) -> None:
+    line = one_line_error("render", "x", "--at", "x=1", "--steps", str(tmp_path / "s.svg"),
+                          code=2)
+    assert "give a folder (numbered frames) or a .html file" in line
+    big = "+".join(f"x*{i}" for i in range(80))       # 240 nodes: more than 200 frames
+    line = one_line_error("render", big, "--at", "x=1", "-o", str(tmp_path / "g.dot"),
+                          "--steps", str(tmp_path / "s.html"), code=1, quiet=False)
+    assert line.startswith("Error: cannot draw the steps: backward_steps: the graph has")
+
+
+@needs_viz
+def test_render_without_a_graphviz_program(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("GLASSGRAD_DOT", "no-such-graphviz-program")
+    line = one_line_error("render", "x", "--at", "x=1", "-o", str(tmp_path / "g.svg"),
+                          code=1, quiet=False)
+    assert line.startswith(f"Error: cannot render the drawing {tmp_path / 'g.svg'}: ")
+    run("render", "x", "--at", "x=1", "-o", str(tmp_path / "g.dot"))   # .dot needs none
 
 
 @needs_viz
@@ -395,8 +422,12 @@ PIECES = ["x", "y", "2", "-", "+", "*", "/", "**", "(", ")", ",", ";", "=", "h",
        st.lists(st.tuples(st.sampled_from(["x", "y", "z", "h", "2", ""]),
                           st.sampled_from(["1", "-2.5", "0", "1e-200", "1e308", "(", "log(0)",
                                            "", "1/3", "x"])), max_size=3),
-       st.sampled_from([["grad"], ["grad", "--order", "2", "--json"], ["check"]]))
-def test_fuzz_command_line(expr: str, at: list, command: list) -> None:
+       st.sampled_from([["grad"], ["grad", "--order", "2", "--json"], ["check"], ["render"]]))
+def test_fuzz_command_line(tmp_path_factory, expr: str, at: list, command: list) -> None:
+    if command == ["render"]:
+        if not viz_ready():
+            return
+        command = ["render", "-o", str(tmp_path_factory.getbasetemp() / "fuzz.dot")]
     args = [*command, " " + expr]
     if at:
         args += ["--at", ",".join(f"{n}={v}" for n, v in at)]

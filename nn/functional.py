@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any, Optional, Tuple
+from typing import Any, Optional
 
 import numpy as np
 
@@ -142,7 +142,7 @@ def _same_shape(name: str, input: Tensor, target: Any) -> Any:
 def _scalar_only_defaults(name: str, **options: Any) -> None:
     bad = [k for k, v in options.items() if v]
     if bad:
-        raise ValueError(f"{name}: {', '.join(bad)} supported for Tensor inputs only; "
+        raise ValueError(f"{name}: {', '.join(bad)}: supported for Tensor inputs only; "
                          f"scalar (Value) losses take the plain form")
 
 
@@ -216,7 +216,7 @@ def hinge_loss(input: Any, target: Any, margin: float = 1.0, reduction: str = "m
 
 # ---------------------------------------------------------------- binary classification
 
-def _class_weight(weight: Any, like: Tensor) -> Optional[Any]:
+def _elementwise_weight(weight: Any, like: Tensor) -> Optional[Any]:
     return None if weight is None else _constant(weight, like)
 
 
@@ -236,7 +236,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     # One node from the tensor rule table: PyTorch's clamped logs and capped gradient.
     loss = _tensor._binary("binary_cross_entropy", input, target)
     if weight is not None:
-        loss = loss * _class_weight(weight, input)
+        loss = loss * _elementwise_weight(weight, input)
     return _reduce(loss, reduction)
 
 
@@ -260,75 +260,38 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     else:
         loss = (1.0 - y) * input + (1.0 + (_constant(pos_weight, input) - 1.0) * y) * neg
     if weight is not None:
-        loss = loss * _class_weight(weight, input)
+        loss = loss * _elementwise_weight(weight, input)
     return _reduce(loss, reduction)
 
 
 # ---------------------------------------------------------------- multi-class
 
-def _class_targets(input: Tensor, target: Any, weight: Any, ignore_index: int,
-                   smoothing: float, name: str) -> Tuple[Any, float, bool]:
-    """(A, denominator, probabilities?) with loss_n = −Σ_c A[n, c] · logp[n, c].
+def _class_weights(weight: Any, input: Tensor, name: str) -> Optional[np.ndarray]:
+    if weight is None:
+        return None
+    n_classes = input.shape[1 if input.ndim >= 2 else 0]
+    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    if w.shape != (n_classes,):
+        raise ValueError(f"{name}: weight must have one entry per class, shape "
+                         f"({n_classes},), got {w.shape}")
+    return w
 
-    Index targets: A is the one-hot row times w_c (zero for ignored targets), mixed with
-    ε/C·w_c under label smoothing; 'mean' divides by Σ w_{y_n} over non-ignored targets.
-    Probability targets: A = w_c·y[n, c] (smoothed); 'mean' divides by N.
-    """
+
+def _indices(raw: np.ndarray, input: Tensor, ignore_index: int, name: str) -> np.ndarray:
     cd = 1 if input.ndim >= 2 else 0
-    shape = input.shape
-    n_classes = shape[cd]
-    w = None
-    if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight, dtype=float)
-        if w.shape != (n_classes,):
-            raise ValueError(f"{name}: weight must have one entry per class, shape "
-                             f"({n_classes},), got {w.shape}")
-        w = w.reshape((n_classes,) + (1,) * (len(shape) - cd - 1)).astype(input.dtype)
-    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
-    if raw.dtype.kind == "f":
-        if raw.shape != shape:
-            raise ValueError(f"{name}: probability targets must have the input's shape "
-                             f"{tuple(shape)}, got {raw.shape}")
-        probs = target if isinstance(target, Tensor) else Tensor(raw, dtype=input.dtype)
-        if smoothing:
-            probs = probs * (1.0 - smoothing) + smoothing / n_classes
-        a = probs if w is None else probs * Tensor(w)
-        return a, float(input.data.size // n_classes), True
-    if raw.dtype.kind not in "iu":
-        raise TypeError(f"{name}: target must hold class indices (integers) or class "
-                        f"probabilities (floats), got dtype {raw.dtype}")
-    expected = shape[:cd] + shape[cd + 1:]
+    n_classes = input.shape[cd]
+    expected = input.shape[:cd] + input.shape[cd + 1:]
     if raw.shape != expected:
         raise ValueError(f"{name}: expected target of shape {tuple(expected)} for input "
-                         f"{tuple(shape)}, got {raw.shape}")
-    valid = raw != ignore_index
-    bad = valid & ((raw < 0) | (raw >= n_classes))
+                         f"{tuple(input.shape)}, got {raw.shape}")
+    bad = (raw != ignore_index) & ((raw < 0) | (raw >= n_classes))
     if bad.any():
         raise IndexError(f"{name}: Target {raw[bad].flat[0]} is out of bounds "
                          f"(classes are 0..{n_classes - 1}, ignore_index={ignore_index})")
-    idx = np.expand_dims(np.where(valid, raw, 0), cd)
-    keep = np.expand_dims(valid, cd).astype(input.dtype)
-    if w is None:
-        w_y = keep
-        per_class = keep                                  # w_c = 1 on kept rows
-    else:
-        w_y = np.take_along_axis(np.broadcast_to(w, shape), idx, axis=cd) * keep
-        per_class = w * keep
-    a = np.zeros(shape, dtype=input.dtype)
-    np.put_along_axis(a, idx, w_y, axis=cd)
-    if smoothing:
-        a = (1.0 - smoothing) * a + (smoothing / n_classes) * per_class
-    return Tensor(a), float(w_y.sum()), False
+    return raw
 
 
-def _weighted(input: Tensor, logp: Tensor, target: Any, weight: Any, ignore_index: int,
-              smoothing: float, reduction: str, name: str) -> Tensor:
-    _check_reduction(reduction)
-    if not 0.0 <= smoothing <= 1.0:
-        raise ValueError(f"{name}: label_smoothing must be in [0, 1], got {smoothing}")
-    a, denominator, _ = _class_targets(input, target, weight, ignore_index, smoothing, name)
-    cd = 1 if input.ndim >= 2 else 0
-    loss = -(logp * a).sum(dim=cd)
+def _reduce_weighted(loss: Tensor, reduction: str, denominator: float) -> Tensor:
     if reduction == "none":
         return loss
     total = loss.sum()
@@ -336,6 +299,55 @@ def _weighted(input: Tensor, logp: Tensor, target: Any, weight: Any, ignore_inde
         return total
     # A weighted mean: Σ_n loss_n / Σ_n w_{y_n} (PyTorch's); 0/0 = nan if all are ignored.
     return total * (1.0 / denominator if denominator else math.nan)
+
+
+def _index_targets(input: Tensor, logp: Tensor, raw: np.ndarray, w: Optional[np.ndarray],
+                   ignore_index: int, smoothing: float, reduction: str) -> Tensor:
+    """l_n = −w_{y_n}·logp[n, y_n] (0 where ignored), mixed under label smoothing with
+    −Σ_c w_c·logp[n, c] / C; 'mean' divides by Σ w_{y_n} over the non-ignored targets."""
+    cd = 1 if input.ndim >= 2 else 0
+    n_classes = input.shape[cd]
+    valid = raw != ignore_index
+    every = bool(valid.all())
+    safe = raw if every else np.where(valid, raw, 0)
+    # Gather logp[n, y_n] with one advanced index: N numbers, not an (N, C) one-hot product
+    # (twice as fast for C = 1000).
+    grid = np.indices(raw.shape, sparse=True)
+    picked = logp[tuple(grid[:cd]) + (safe,) + tuple(grid[cd:])]
+    if w is None and every:
+        loss = -picked
+        denominator = float(raw.size)
+    else:
+        w_y = (np.ones(raw.shape, dtype=input.dtype) if w is None else w[safe]) * valid
+        loss = picked * Tensor(-w_y)
+        denominator = float(w_y.sum())
+    if smoothing:
+        if w is None:
+            smooth = -logp.sum(dim=cd)
+        else:
+            shape = (n_classes,) + (1,) * (input.ndim - cd - 1)
+            smooth = -(logp * Tensor(w.reshape(shape))).sum(dim=cd)
+        if not every:
+            smooth = smooth * Tensor(valid.astype(input.dtype))
+        loss = (1.0 - smoothing) * loss + (smoothing / n_classes) * smooth
+    return _reduce_weighted(loss, reduction, denominator)
+
+
+def _probability_targets(input: Tensor, logp: Tensor, target: Any, w: Optional[np.ndarray],
+                         smoothing: float, reduction: str, name: str) -> Tensor:
+    """l_n = −Σ_c w_c·y[n, c]·logp[n, c]; 'mean' divides by N (PyTorch's)."""
+    cd = 1 if input.ndim >= 2 else 0
+    n_classes = input.shape[cd]
+    if tuple(np.shape(target)) != input.shape:
+        raise ValueError(f"{name}: probability targets must have the input's shape "
+                         f"{tuple(input.shape)}, got {tuple(np.shape(target))}")
+    probs = target if isinstance(target, Tensor) else Tensor(np.asarray(target, input.dtype))
+    if smoothing:
+        probs = probs * (1.0 - smoothing) + smoothing / n_classes
+    if w is not None:
+        probs = probs * Tensor(w.reshape((n_classes,) + (1,) * (input.ndim - cd - 1)))
+    loss = -(logp * probs).sum(dim=cd)
+    return _reduce_weighted(loss, reduction, float(input.data.size // n_classes))
 
 
 def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -350,9 +362,21 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
                               ignore_index=ignore_index != -100,
                               label_smoothing=label_smoothing != 0.0)
         return _scalar.cross_entropy(input, target, reduction=reduction)
+    _check_reduction(reduction)
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], "
+                         f"got {label_smoothing}")
+    w = _class_weights(weight, input, "cross_entropy")
     logp = input.log_softmax(1 if input.ndim >= 2 else 0)
-    return _weighted(input, logp, target, weight, ignore_index, label_smoothing, reduction,
-                     "cross_entropy")
+    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    if raw.dtype.kind == "f":
+        return _probability_targets(input, logp, target, w, label_smoothing, reduction,
+                                    "cross_entropy")
+    if raw.dtype.kind not in "iu":
+        raise TypeError(f"cross_entropy: target must hold class indices (integers) or class "
+                        f"probabilities (floats), got dtype {raw.dtype}")
+    raw = _indices(raw, input, ignore_index, "cross_entropy")
+    return _index_targets(input, logp, raw, w, ignore_index, label_smoothing, reduction)
 
 
 def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -370,7 +394,10 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
                                  f"[0, {len(row)})")
             losses.append(-row[t])
         return _scalar.reduce(losses, reduction) if batch else losses[0]
+    _check_reduction(reduction)
     raw = target.data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must hold class indices, got dtype {raw.dtype}")
-    return _weighted(input, input, target, weight, ignore_index, 0.0, reduction, "nll_loss")
+    raw = _indices(raw, input, ignore_index, "nll_loss")
+    w = _class_weights(weight, input, "nll_loss")
+    return _index_targets(input, input, raw, w, ignore_index, 0.0, reduction)

@@ -276,12 +276,9 @@ class BatchNorm1d(Module):
                              f"got input of shape {tuple(x.shape)}")
         dims = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
-        use_batch = self.training or not self.track_running_stats
-        if not use_batch:
-            scale = Tensor(1.0 / np.sqrt(self.running_var + self.eps)).reshape(shape)
-            centred = x - Tensor(self.running_mean).reshape(shape)
-            y = centred * scale
-        else:
+        # Per-feature factors are folded together first, so only a few ops touch all N·C
+        # numbers: y = (x − mean)·(w/√(var + eps)) + b.
+        if self.training or not self.track_running_stats:
             count = x.data.size // self.num_features
             if self.training and count <= 1:
                 raise ValueError(f"Expected more than 1 value per channel when training, "
@@ -289,14 +286,16 @@ class BatchNorm1d(Module):
             mean = x.mean(dim=dims, keepdim=True)
             centred = x - mean
             var = (centred * centred).mean(dim=dims, keepdim=True)   # biased, as PyTorch's
-            y = centred / (var + self.eps).sqrt()
+            scale = (var + self.eps) ** -0.5
             if self.training and self.track_running_stats:
                 self._update_running_stats(mean.data.reshape(-1), var.data.reshape(-1), count)
+        else:
+            centred = x - Tensor(self.running_mean.reshape(shape))
+            scale = Tensor((1.0 / np.sqrt(self.running_var + self.eps)).reshape(shape))
         if self.weight is not None:
-            y = y * self.weight.reshape(shape)
-        if self.bias is not None:
-            y = y + self.bias.reshape(shape)
-        return y
+            scale = scale * self.weight.reshape(shape)
+        y = centred * scale
+        return y if self.bias is None else y + self.bias.reshape(shape)
 
     def _update_running_stats(self, mean: np.ndarray, var: np.ndarray, count: int) -> None:
         with no_grad():

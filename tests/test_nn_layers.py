@@ -69,6 +69,25 @@ def test_linear_shapes_init_bounds_and_seed():
     assert [n for n, _ in nn.Linear(2, 3, bias=False).named_parameters()] == ["weight"]
 
 
+def test_layers_default_to_float32_like_pytorch():
+    lin, bn = nn.Linear(2, 3), nn.BatchNorm1d(3)
+    for array in (lin.weight.data, lin.bias.data, bn.weight.data, bn.running_var):
+        assert array.dtype == np.float32
+    out = bn(lin(Tensor(np.ones((4, 2), dtype=np.float32))))
+    assert out.dtype == np.float32
+    assert nn.Linear(2, 3, dtype=np.float64).weight.dtype == np.float64
+
+
+def test_deepcopy_keeps_parameters_separate():
+    import copy
+    model = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    twin = copy.deepcopy(model)
+    assert type(twin[0].weight) is nn.Parameter and twin[0].weight.requires_grad
+    assert twin[0].weight.data is not model[0].weight.data
+    np.testing.assert_array_equal(twin[0].weight.data, model[0].weight.data)
+    assert list(twin.state_dict()) == list(model.state_dict())
+
+
 def test_linear_errors():
     with pytest.raises(ValueError, match="in_features"):
         nn.Linear(-1, 2)

@@ -167,7 +167,7 @@ _rule("log", "log", _log_checked, lambda out, a, arg: 1.0 / a)
 _rule("sqrt", "√", _sqrt_checked, lambda out, a, arg: 0.5 / out if _num(out) > 0.0 else INF)
 _rule("tanh", "tanh", math.tanh, lambda out, a, arg: 1.0 - out * out)
 _rule("sigmoid", "σ", _sigmoid, lambda out, a, arg: out * (1.0 - out))
-_rule("relu", "ReLU", lambda a: a if a > 0.0 else 0.0,
+_rule("relu", "ReLU", lambda a: 0.0 if a <= 0.0 else a,  # NaN passes through, as in PyTorch
       lambda out, a, arg: 1.0 if _num(a) > 0.0 else 0.0)
 _rule("leaky_relu", "LeakyReLU", lambda a, alpha: a if a > 0.0 else a * alpha,
       lambda out, a, alpha: 1.0 if _num(a) > 0.0 else alpha)

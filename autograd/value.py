@@ -124,6 +124,11 @@ class Value:
         return self._parents
 
     @property
+    def _prev(self) -> tuple:
+        """micrograd's name for the parents, so its `trace`/`draw_dot` snippets still work."""
+        return self._parents
+
+    @property
     def op(self) -> str:
         """The op that made this node ('' for a leaf); `'**'` shows its exponent."""
         return f"**{self._arg:g}" if self._op == "**" else self._op

@@ -267,3 +267,14 @@ def test_sin_and_cos_of_infinity_are_domain_errors():
         Value(math.inf).sin()
     with pytest.raises(DomainError, match=r"^cos: operand must be finite, got x = -inf$"):
         Value(-math.inf, label="x").cos()
+
+
+def test_relu_of_nan_is_nan_like_pytorch():
+    import math
+    assert math.isnan(Value(float("nan")).relu().data)
+
+
+def test_micrograd_prev_alias_lists_the_parents_in_order():
+    a, b = Value(1.0), Value(2.0)
+    c = a * b
+    assert c._prev == (a, b) and c._op == "*"

@@ -888,7 +888,7 @@ class Tensor:
             g = node.grad
             if g is None:
                 continue
-            for p, c in zip(node._parents, node._vjp(g, False)):
+            for p, c in zip(node._parents, node._contributions(g, False)):
                 if c is None:
                     continue
                 if p.grad is None:
@@ -919,6 +919,11 @@ class Tensor:
     def _vjp(self, g: Any, create_graph: bool) -> list:
         """The gradient contribution to each parent (None where none is needed), already
         summed to the parent's shape and cast to its dtype."""
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return self._contributions(g, create_graph)
+
+    def _contributions(self, g: Any, create_graph: bool) -> list:
+        # _vjp without the errstate (backward() sets it once for the whole sweep).
         parents = self._parents
         rule = _RULES[self._op]
         need = [p._requires_grad for p in parents]

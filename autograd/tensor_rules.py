@@ -231,6 +231,16 @@ def _fwd(fn: Callable) -> Callable:
     return lambda a, arg: fn(a)
 
 
+def _quiet(forward: Callable) -> Callable:
+    """`forward` without NumPy's RuntimeWarnings: log(-1) is nan and 1/0 is inf silently, as
+    in PyTorch (`autograd.detect_anomaly()` turns them into errors). Costs ~2 µs, so only
+    ops that can leave their domain use it."""
+    def quiet(*args: Any) -> Any:
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return forward(*args)
+    return quiet
+
+
 # ---- binary elementwise (NumPy broadcasting) ----
 
 _rule("+", "+", 2, lambda a, b, arg: a + b,
@@ -240,7 +250,7 @@ _rule("-", "−", 2, lambda a, b, arg: a - b,
 _rule("*", "×", 2, lambda a, b, arg: a * b,
       lambda B, g, out, a, b, arg, need: (g * b if need[0] else None,
                                           g * a if need[1] else None))
-_rule("/", "÷", 2, lambda a, b, arg: a / b,
+_rule("/", "÷", 2, _quiet(lambda a, b, arg: a / b),
       lambda B, g, out, a, b, arg, need: (g / b if need[0] else None,
                                           -g * out / b if need[1] else None))
 
@@ -257,7 +267,7 @@ def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[
     return ga, gb
 
 
-_rule("pow", "^", 2, lambda a, b, arg: a ** b, _pow_vjp)
+_rule("pow", "^", 2, _quiet(lambda a, b, arg: a ** b), _pow_vjp)
 _rule("maximum", "max", 2, lambda a, b, arg: np.maximum(a, b),
       lambda B, g, out, a, b, arg, need: (
           g * _tie_weights(B.raw(a), B.raw(b), B.raw(g).dtype) if need[0] else None,
@@ -341,10 +351,10 @@ def _pow_scalar_vjp(B: Any, g: Any, out: Any, a: Any, k: float) -> Any:
 
 
 _rule("neg", "−", 1, _fwd(np.negative), lambda B, g, out, a, arg: -g)
-_rule("**", "**", 1, lambda a, k: a ** k, _pow_scalar_vjp)
-_rule("exp", "exp", 1, _fwd(np.exp), lambda B, g, out, a, arg: g * out)
-_rule("log", "log", 1, _fwd(np.log), lambda B, g, out, a, arg: g / a)
-_rule("sqrt", "√", 1, _fwd(np.sqrt), lambda B, g, out, a, arg: g / (2.0 * out))
+_rule("**", "**", 1, _quiet(lambda a, k: a ** k), _pow_scalar_vjp)
+_rule("exp", "exp", 1, _quiet(_fwd(np.exp)), lambda B, g, out, a, arg: g * out)
+_rule("log", "log", 1, _quiet(_fwd(np.log)), lambda B, g, out, a, arg: g / a)
+_rule("sqrt", "√", 1, _quiet(_fwd(np.sqrt)), lambda B, g, out, a, arg: g / (2.0 * out))
 _rule("tanh", "tanh", 1, _fwd(np.tanh), lambda B, g, out, a, arg: g * (1.0 - out * out))
 _rule("sigmoid", "σ", 1, _fwd(_sigmoid), lambda B, g, out, a, arg: g * (out * (1.0 - out)))
 def _split(B: Any, g: Any, positive: np.ndarray, otherwise: Any) -> Any:
@@ -542,12 +552,12 @@ def _log_softmax_forward(a: np.ndarray, axis: int) -> np.ndarray:
     return s
 
 
-_rule("logsumexp", "logΣexp", 1, _logsumexp_forward,
+_rule("logsumexp", "logΣexp", 1, _quiet(_logsumexp_forward),
       lambda B, g, out, a, arg: _kept(g, a.shape, arg[0], arg[1])
       * B.exp(a - _kept(out, a.shape, arg[0], arg[1])))
-_rule("softmax", "softmax", 1, _softmax_forward,
+_rule("softmax", "softmax", 1, _quiet(_softmax_forward),
       lambda B, g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)))
-_rule("log_softmax", "log_softmax", 1, _log_softmax_forward,
+_rule("log_softmax", "log_softmax", 1, _quiet(_log_softmax_forward),
       lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True))
 
 

@@ -9,14 +9,15 @@
 from . import optim, utils
 from .module import IncompatibleKeys, Module, is_parameter
 from .scalar import MLP, Layer, Neuron
-from .scalar_losses import (binary_cross_entropy, binary_cross_entropy_with_logits,
-                            cross_entropy, hinge_loss, huber_loss, l1_loss, mse_loss)
 from . import callbacks, datasets
 from .callbacks import EarlyStopping, GradientClipping, GradientMonitor, LRScheduler, NaNGuard
 from .lr_finder import LRFinderResult, lr_finder
 from .training import History, evaluate, fit, predict
 # Tensor layers, losses and initialisers (PyTorch's names): `nn.functional` is also a module.
 from . import functional, init
+# One public name per loss: Tensors go to the tensor code, Values to nn/scalar_losses.py.
+from .functional import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
+                         hinge_loss, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
 from .layers import (ELU, GELU, BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear,
                      ReLU, Sequential, Sigmoid, Softplus, Tanh)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss,

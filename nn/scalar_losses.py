@@ -46,7 +46,7 @@ def l1_loss(pred: Preds, target: Any, reduction: str = "mean") -> Any:
     return reduce([abs(p - t) for p, t in zip(*_pairs(pred, target))], reduction)
 
 
-def huber_loss(pred: Preds, target: Any, delta: float = 1.0, reduction: str = "mean") -> Any:
+def huber_loss(pred: Preds, target: Any, reduction: str = "mean", delta: float = 1.0) -> Any:
     """0.5 d² if |d| < delta else delta (|d| - delta/2), d = pred - target (PyTorch's)."""
     out = []
     for p, t in zip(*_pairs(pred, target)):

@@ -511,5 +511,137 @@ def demo(out_dir: str) -> None:
     _write("the steps", folder / "steps.html", lambda: frames.save(str(folder / "steps.html")))
 
 
+# ---------------------------------------------------------------- train (nn.fit on a toy dataset)
+
+_TRAIN_LR = {"sgd": 0.1, "momentum": 0.05, "adam": 0.01}
+
+
+def _train_hidden(ctx: Any, param: Any, value: str) -> List[int]:
+    try:
+        sizes = [int(part) for part in value.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or any(s < 1 for s in sizes):
+        raise click.BadParameter(f"{value!r}: give layer widths as positive integers "
+                                 f"separated by commas, e.g. 16,16")
+    return sizes
+
+
+def _train_model(engine: str, nin: int, hidden: List[int], nout: int, activation: str,
+                 seed: int) -> Any:
+    import nn
+    if engine == "scalar":
+        return nn.MLP(nin, hidden + [nout], activation=activation, seed=seed)
+    autograd.manual_seed(seed)     # Linear's initial weights come from the global stream
+    act = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid, "linear": nn.Identity,
+           "leaky_relu": nn.LeakyReLU, "elu": nn.ELU, "gelu": nn.GELU, "softplus": nn.Softplus}
+    layers: List[Any] = []
+    for a, b in zip([nin] + hidden, hidden):
+        layers += [nn.Linear(a, b), act[activation]()]
+    return nn.Sequential(*layers, nn.Linear(([nin] + hidden)[-1], nout))
+
+
+@main.command()
+@click.argument("dataset", type=click.Choice(["xor", "moons", "circles", "spirals", "blobs",
+                                              "vh_lines", "returns"]))
+@click.option("--hidden", default="16,16", show_default=True, callback=_train_hidden,
+              metavar="W1,W2,...", help="Hidden layer widths.")
+@click.option("--activation", default="relu", show_default=True,
+              type=click.Choice(["relu", "tanh", "sigmoid", "leaky_relu", "elu", "gelu",
+                                 "softplus", "linear"]))
+@click.option("--epochs", type=click.IntRange(min=1), default=100, show_default=True)
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Learning rate [default: 0.1 sgd, 0.05 momentum, 0.01 adam].")
+@click.option("--optimizer", "optimizer_name", default="adam", show_default=True,
+              type=click.Choice(["sgd", "momentum", "adam"]))
+@click.option("--batch-size", type=click.IntRange(min=1), default=None,
+              help="Samples per step [default: the whole training set].")
+@click.option("--samples", type=click.IntRange(min=8), default=200, show_default=True,
+              help="Dataset size (20% is held out for validation).")
+@click.option("--engine", type=click.Choice(["tensor", "scalar"]), default="tensor",
+              show_default=True, help="Tensor layers (fast) or the scalar Value MLP.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--out", "out_dir", default="train_out", show_default=True, metavar="DIR",
+              help="Folder for curves.png, gradient_flow.png, decision_boundary.png, model.npz.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+def train(dataset: str, hidden: List[int], activation: str, epochs: int, lr: Optional[float],
+          optimizer_name: str, batch_size: Optional[int], samples: int, engine: str, seed: int,
+          out_dir: str, no_progress: bool) -> None:
+    """Train an MLP on a toy dataset and write its learning curves, gradient flow and
+    decision boundary.
+
+    \b
+    Examples:
+      glassgrad train moons --hidden 16,16 --epochs 200 -o moons_run
+      glassgrad train spirals --hidden 32,32 --activation tanh --optimizer momentum
+      glassgrad train vh_lines --engine scalar --batch-size 10
+    """
+    import numpy as np
+
+    import nn
+    from nn import datasets
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        raise click.ClickException("train draws its plots with matplotlib: "
+                                   "pip install 'glassgrad[plots]'") from None
+    viz = _viz()
+    make = getattr(datasets, dataset)
+    X, y = make(samples, seed=seed) if dataset != "xor" else make(samples, noise=0.1, seed=seed)
+    regression = dataset == "returns"
+    nout = 1 if regression else int(y.max()) + 1
+    train_data, val_data = datasets.train_val_split(X, y, val_fraction=0.2, seed=seed,
+                                                    stratify=not regression)
+    model = _train_model(engine, X.shape[1], hidden, nout, activation, seed)
+    if regression:
+        loss_fn = nn.huber_loss if engine == "scalar" else nn.HuberLoss()
+    else:
+        loss_fn = nn.cross_entropy if engine == "scalar" else nn.CrossEntropyLoss()
+    lr = _TRAIN_LR[optimizer_name] if lr is None else lr
+    params = model.parameters()
+    optimizer = (nn.optim.Adam(params, lr=lr) if optimizer_name == "adam" else
+                 nn.optim.SGD(params, lr=lr, momentum=0.9 if optimizer_name == "momentum" else 0))
+    monitor = nn.GradientMonitor()
+    folder = Path(out_dir)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise click.ClickException(f"cannot create {folder}: {err.strerror or err}") from None
+    click.echo(f"training a {engine} MLP {X.shape[1]} -> {' -> '.join(map(str, hidden))} -> "
+               f"{nout} ({activation}) on {dataset}: {len(train_data[1])} train / "
+               f"{len(val_data[1])} validation samples, {optimizer_name} lr={lr:g}")
+    with np.errstate(all="ignore"):          # a blow-up is reported once, by NaNGuard
+        history = nn.fit(model, loss_fn, optimizer, train_data, val_data, epochs=epochs,
+                         batch_size=batch_size, callbacks=[monitor, nn.NaNGuard(verbose=False)],
+                         progress=not no_progress, seed=seed)
+    metrics = ["loss"] if regression else ["loss", "accuracy"]
+    with np.errstate(all="ignore"):
+        figures = []
+        if len(history):
+            figures.append(("curves.png", viz.plot_learning_curves(history, metrics)))
+            figures.append(("gradient_flow.png", viz.plot_gradient_flow(monitor)))
+        if X.shape[1] == 2 and not regression:
+            figures.append(("decision_boundary.png", viz.plot_decision_boundary(model, X, y)))
+        for name, fig in figures:
+            _write(name, folder / name, lambda: fig.savefig(folder / name, dpi=110))
+    _write("the weights", folder / "model.npz", lambda: model.save(str(folder / "model.npz")))
+    if not len(history):
+        raise click.ClickException(f"training failed: {history.stop_reason}")
+    last = {k: v[-1] for k, v in history.metrics.items()}
+    line = f"epoch {history.epochs[-1]}: loss {last['loss']:.4g}"
+    if "accuracy" in last:
+        line += f", accuracy {last['accuracy']:.1%}"
+    line += f" | val loss {last['val_loss']:.4g}"
+    if "val_accuracy" in last:
+        line += f", val accuracy {last['val_accuracy']:.1%}"
+    if history.best_epoch is not None:
+        line += f" | best epoch {history.best_epoch}"
+    click.echo(line)
+    for layer, verdict in monitor.flagged.items():
+        click.echo(f"warning: {layer} gradients are {verdict} (see gradient_flow.png)")
+    if history.stop_reason:
+        raise click.ClickException(f"training diverged: {history.stop_reason}")
+
+
 if __name__ == "__main__":
     main()

@@ -22,7 +22,6 @@ weights move (Keras's convention); validation metrics are measured after the epo
 from __future__ import annotations
 
 import math
-import sys
 from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -417,7 +416,7 @@ def _progress_bar(progress: bool, epochs: int) -> Any:
     if not progress:
         return None
     from tqdm.auto import tqdm    # a widget in Jupyter, a text bar in a terminal
-    return tqdm(total=epochs, unit="epoch", desc="training", leave=True, file=sys.stdout)
+    return tqdm(total=epochs, unit="epoch", desc="training", leave=True)
 
 
 def _call(callbacks: Sequence[Any], hook: str, trainer: TrainState) -> None:

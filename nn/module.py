@@ -156,6 +156,33 @@ class Module:
             for b in module.__dict__.get("_buffer_names", []):
                 yield (f"{mname}.{b}" if mname else b), getattr(module, b)
 
+    # ---- dtype ----
+    def to(self, dtype: Any) -> "Module":
+        """Cast every tensor parameter and floating buffer to `dtype` (e.g. np.float64).
+
+        Call it before making the optimizer, as in PyTorch: the arrays are replaced.
+        Scalar `Value` parameters are Python floats (float64) and are left alone.
+        """
+        dtype = np.dtype(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
+        for p in self.parameters():
+            if type(p) is not Value:
+                p.data = p.data.astype(dtype)
+                p.grad = None if p.grad is None else p.grad.astype(dtype)
+        for module in self.modules():
+            for b in module.__dict__.get("_buffer_names", []):
+                value = getattr(module, b)
+                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
+                    object.__setattr__(module, b, value.astype(dtype))
+        return self
+
+    def double(self) -> "Module":
+        return self.to(np.float64)
+
+    def float(self) -> "Module":
+        return self.to(np.float32)
+
     # ---- modes and gradients ----
     def train(self, mode: bool = True) -> "Module":
         for m in self.modules():

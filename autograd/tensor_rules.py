@@ -220,9 +220,12 @@ def _kept(x: Any, shape: Tuple[int, ...], axes: Any, keepdims: bool) -> Any:
 
 
 def _tie_weights(a: np.ndarray, b: np.ndarray, dtype: Any) -> np.ndarray:
-    """d maximum(a, b)/da elementwise: 1 where a wins, 0.5 on a tie, 0 where b wins."""
-    w = (a > b).astype(dtype)
-    w += 0.5 * (a == b)
+    """d maximum(a, b)/da elementwise: 1 where a wins, 0.5 on a tie, 0 where b wins.
+
+    Written as 1 - [a < b] - [a == b]/2 so that a NaN (which wins maximum) gets 1 on both
+    sides, as in PyTorch's masked_fill formulation."""
+    w = 1.0 - (a < b).astype(dtype)
+    w -= 0.5 * (a == b)
     return w
 
 
@@ -369,13 +372,13 @@ def _leaky_relu(a: np.ndarray, slope: float) -> np.ndarray:
 
 
 _rule("relu", "ReLU", 1, lambda a, arg: np.maximum(a, 0),
-      lambda B, g, out, a, arg: B.mask(g, B.raw(out) > 0))
+      lambda B, g, out, a, arg: B.mask(g, ~(B.raw(out) <= 0)))  # NaN passes, as PyTorch
 _rule("leaky_relu", "LeakyReLU", 1, _leaky_relu,
       lambda B, g, out, a, slope: _split(B, g, B.raw(a) > 0, g * slope))
 # max(a, 0) + alpha expm1(min(a, 0)) is a where a > 0 and alpha (e^a - 1) elsewhere.
 _rule("elu", "ELU", 1,
       lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)),
-      lambda B, g, out, a, alpha: _split(B, g, B.raw(a) > 0, g * (out + alpha)))
+      lambda B, g, out, a, alpha: _split(B, g, ~(B.raw(a) <= 0), g * (out + alpha)))
 _rule("normal_cdf", "Φ", 1, _fwd(_normal_cdf),
       lambda B, g, out, a, arg: g * (B.exp(a * a * -0.5) * _INV_SQRT_2PI))
 _rule("gelu", "GELU", 1, lambda a, arg: a * _normal_cdf(a),
@@ -394,10 +397,17 @@ def _softplus_forward(a: np.ndarray, arg: Tuple[float, float]) -> np.ndarray:
     return out
 
 
-_rule("softplus", "softplus", 1, _softplus_forward,
+_rule("softplus", "softplus", 1, _quiet(_softplus_forward),
       lambda B, g, out, a, arg: _split(B, g, B.raw(a) * arg[0] > arg[1],
                                        g * B.sigmoid(a * arg[0])))
-_rule("abs", "|·|", 1, _fwd(np.abs), lambda B, g, out, a, arg: g * np.sign(B.raw(a)))
+def _sign(a: np.ndarray) -> np.ndarray:
+    # 0 at 0 (abs'(0) = 0) and at NaN, like PyTorch's sgn (np.sign(nan) would be nan).
+    s = (a > 0).astype(a.dtype)
+    s -= a < 0
+    return s
+
+
+_rule("abs", "|·|", 1, _fwd(np.abs), lambda B, g, out, a, arg: g * _sign(B.raw(a)))
 _rule("sin", "sin", 1, _fwd(np.sin), lambda B, g, out, a, arg: g * B.cos(a))
 _rule("cos", "cos", 1, _fwd(np.cos), lambda B, g, out, a, arg: -(g * B.sin(a)))
 # clamp(min, max): gradient 1 inside [min, max], boundaries included (PyTorch's rule).

@@ -202,6 +202,33 @@ def test_kinks_follow_pytorch():
     assert _grad(lambda x: x ** 0, [0.0, 2.0]) == [0.0, 0.0]
 
 
+def _torch_f(name):
+    F = torch.nn.functional
+    zeros = torch.zeros(4, dtype=torch.float64)
+    return {"relu": torch.relu, "leaky_relu": lambda t: F.leaky_relu(t, 0.1), "elu": F.elu,
+            "clamp": lambda t: t.clamp(-1.0, 1.0), "abs": torch.abs, "softplus": F.softplus,
+            "maximum": lambda t: torch.maximum(t, zeros),
+            "minimum": lambda t: torch.minimum(t, zeros)}[name]
+
+
+OURS = {"relu": lambda x: x.relu(), "leaky_relu": lambda x: x.leaky_relu(0.1),
+        "elu": lambda x: x.elu(), "clamp": lambda x: x.clamp(-1.0, 1.0),
+        "abs": lambda x: x.abs(), "softplus": lambda x: x.softplus(),
+        "maximum": lambda x: x.maximum(Tensor(np.zeros(4))),
+        "minimum": lambda x: x.minimum(Tensor(np.zeros(4)))}
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch not installed")
+@pytest.mark.parametrize("name", sorted(OURS))
+def test_nan_and_kink_gradients_match_pytorch(name):
+    values = [float("nan"), 0.0, -1.0, 2.0]
+    x = Tensor(np.array(values), requires_grad=True)
+    OURS[name](x).sum().backward()
+    t = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    _torch_f(name)(t).sum().backward()
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-15, atol=0)  # NaNs must match
+
+
 def test_maximum_and_minimum_split_ties():
     a = Tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = Tensor([1.0, 1.0, 5.0], requires_grad=True)

@@ -14,22 +14,8 @@ import numpy as np
 from autograd.scalar_rules import RULES, local_derivatives
 
 from . import labels, theme
-from .structure import Cluster, Plan
+from .structure import Cluster, Plan, is_parameter
 from .text import fmt, grad_magnitude, grad_text, html, is_array, quoted, shape_text, short, values_text
-
-_PARAM_TYPES: Dict[type, bool] = {}
-
-
-def is_parameter(node: Any) -> bool:
-    """A `Parameter` (by class name, so no import of nn) or a node flagged `_is_parameter`."""
-    if getattr(node, "_is_parameter", False) is True:
-        return True
-    t = type(node)
-    known = _PARAM_TYPES.get(t)
-    if known is None:
-        known = _PARAM_TYPES[t] = any(c.__name__ == "Parameter" for c in t.__mro__)
-    return known
-
 
 def _tensor_rules() -> dict:
     try:
@@ -117,6 +103,8 @@ class Writer:
         param = i in self.param_names or is_parameter(node)
         self.params |= param
         title = node.label or self.param_names.get(i, "")
+        if not title and self.frame is not None:
+            title = f"#{i}"        # backward_steps captions name unlabelled nodes this way
         is_root = i in self.roots
         op = "" if leaf else op_symbol(node)
         merged = opts.merge_ops and op

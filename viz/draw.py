@@ -19,7 +19,7 @@ from autograd.graph import topological_order
 
 from .dot import Frame, Resolved, Writer
 from .drawing import Drawing
-from .structure import parameter_names, plan as make_plan
+from .structure import plan as make_plan
 from .theme import EXPLODING, VANISHING
 
 RANKDIRS = ("LR", "TB")
@@ -124,9 +124,8 @@ def build(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
         raise TypeError(f"draw: title must be a string, got {type(title).__name__}")
 
     on_path, highlight_name = (None, "") if highlight is None else _on_path(view, highlight)
-    plan, clusters, cluster_of, modules = make_plan(view.nodes, view.parents, view.roots,
-                                                    collapse, max_nodes)
-    param_names = parameter_names(modules, view.index)
+    plan, clusters, cluster_of, param_names = make_plan(view.nodes, view.parents, view.roots,
+                                                        collapse, max_nodes, view.index)
     small = plan.count <= SMALL
     opts = Resolved(
         rankdir=rankdir,

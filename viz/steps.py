@@ -36,10 +36,8 @@ _widget_ids = itertools.count(1)
 
 
 def _name(view: GraphView, i: int) -> str:
-    node = view.nodes[i]
-    if node.label:
-        return node.label
-    return f"#{i} ({op_symbol(node)})" if view.parents[i] else f"#{i} (leaf)"
+    """A node's name in captions: its label, else its number in the drawing (n5 is #5)."""
+    return view.nodes[i].label or f"#{i}"
 
 
 def _scalar_caption(view: GraphView, i: int, g: float, names: List[str]) -> str:
@@ -91,6 +89,8 @@ def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES, **options: Any) -
             g = grads[i] = 0.0        # never reached: backward() leaves a scalar at 0
         state[i] = "final"
         head = f"Backward step {step} of {n}: node {names[i]}"
+        if not node.label:
+            head += f" ({op_symbol(node)})" if parents[i] else " (a leaf)"
         if i == r:
             head += f" (the output: seed grad({names[i]}) = 1)"
         lines = [head]

@@ -75,9 +75,42 @@ def _module_prefixes(qualname: str) -> List[Tuple[str, int]]:
     return out
 
 
-def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple]
-                  ) -> Tuple[List[Cluster], List[int], List[Any]]:
-    """The clusters, each node's innermost cluster (-1 for none), and the scope modules."""
+_PARAM_TYPES: Dict[type, bool] = {}
+
+
+def is_parameter(node: Any) -> bool:
+    """A `Parameter` (by class name, so no import of nn) or a node flagged `_is_parameter`."""
+    if getattr(node, "_is_parameter", False) is True:
+        return True
+    t = type(node)
+    known = _PARAM_TYPES.get(t)
+    if known is None:
+        known = _PARAM_TYPES[t] = any(c.__name__ == "Parameter" for c in t.__mro__)
+    return known
+
+
+def _submodules(root: Any) -> Dict[int, str]:
+    """id(module) -> class name for every module under `root` (via its `named_modules`)."""
+    named = getattr(root, "named_modules", None)
+    if not callable(named):
+        return {}
+    try:
+        return {id(m): type(m).__name__ for _, m in named()}
+    except TypeError:
+        return {}
+
+
+def _class_names(root: Any) -> Dict[str, str]:
+    """qualname -> class name under `root`, to name the modules that made no node."""
+    try:
+        return {name: type(m).__name__ for name, m in root.named_modules() if name}
+    except (TypeError, AttributeError):
+        return {}
+
+
+def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple], index: Dict[int, int]
+                  ) -> Tuple[List[Cluster], List[int], Dict[int, str]]:
+    """The clusters, each node's innermost cluster (-1 for none), and parameter names."""
     n = len(nodes)
     scope_of = [-1] * n
     modules: List[Any] = []
@@ -91,8 +124,8 @@ def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple]
             k = seen[id(m)] = len(modules)
             modules.append(m)
         scope_of[i] = k
-    unnamed_roots = [m for m in modules if _qualname(m) == ""]
-    single_root = unnamed_roots[0] if len(unnamed_roots) == 1 else None
+    # A root module (a model, a loss) holds the clusters of the submodules it owns.
+    roots = [(m, _submodules(m)) for m in modules if _qualname(m) == ""]
 
     clusters: List[Cluster] = []
     by_key: Dict[Any, int] = {}
@@ -114,27 +147,32 @@ def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple]
             level = 0 if q == "" else 1
             module_cluster.append(make(("id", id(m)), name, level, -1, True))
             continue
-        parent = -1
-        if single_root is not None:
-            parent = make(("id", id(single_root)), type(single_root).__name__, 0, -1, True)
+        parent, classes = -1, {}
+        for r, members in roots:
+            if id(m) in members:
+                parent = make(("id", id(r)), type(r).__name__, 0, -1, True)
+                classes = _class_names(r)
+                break
         prefixes = _module_prefixes(q)
         for prefix, level in prefixes[:-1]:
-            parent = make(("q", prefix), prefix, level, parent, False)
-        module_cluster.append(make(("q", q), f"{q} ({name})", prefixes[-1][1], parent, True))
+            label = f"{prefix} ({classes[prefix]})" if prefix in classes else prefix
+            parent = make(("q", parent, prefix), label, level, parent, prefix in classes)
+        module_cluster.append(make(("q", parent, q), f"{q} ({name})", prefixes[-1][1], parent,
+                                   True))
 
     cluster_of = [module_cluster[k] if k >= 0 else -1 for k in scope_of]
-    # Parameters and constants are usually made outside any forward call (scope None). A
-    # leaf whose every consumer sits in one cluster belongs to it (a neuron's weights);
-    # inputs shared by many modules stay outside.
+    names = parameter_names(modules, index)
+    # Parameters are made outside any forward call (scope None). One whose every consumer
+    # sits in one cluster belongs to it (a neuron's weights); inputs stay outside.
     home: Dict[int, int] = {}
     for i in range(n):
         c = cluster_of[i]
         for p in parents[i]:
-            if scope_of[p] < 0 and not parents[p]:
+            if scope_of[p] < 0 and not parents[p] and (p in names or is_parameter(nodes[p])):
                 home[p] = c if home.get(p, c) == c else -1
     for p, c in home.items():
         cluster_of[p] = c
-    return clusters, cluster_of, modules
+    return clusters, cluster_of, names
 
 
 class Plan:
@@ -220,9 +258,9 @@ def _truncate(item_of: List[int], parents: Sequence[tuple], roots: Sequence[int]
 
 
 def plan(nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
-         collapse: Optional[int], max_nodes: int
-         ) -> Tuple[Plan, List[Cluster], List[int], List[Any]]:
-    clusters, cluster_of, modules = find_clusters(nodes, parents)
+         collapse: Optional[int], max_nodes: int, index: Dict[int, int]
+         ) -> Tuple[Plan, List[Cluster], List[int], Dict[int, str]]:
+    clusters, cluster_of, names = find_clusters(nodes, parents, index)
     n = len(nodes)
     level = collapse
     note = ""
@@ -267,4 +305,4 @@ def plan(nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
                 open_.add(c)
             c = clusters[c].parent
     return (Plan(item_of, members, sorted(open_), level, dropped, note, count), clusters,
-            cluster_of, modules)
+            cluster_of, names)

@@ -48,8 +48,11 @@ def html(text: Any, limit: int = MAX_LABEL) -> str:
     s = "".join(c if c.isprintable() else " " for c in str(text))
     if len(s) > limit:
         s = s[: limit - 1] + "…"
+    # graphviz-pure expands escapes like \N (the node's name) even in HTML labels, and
+    # decodes &#92; first; a zero-width space after each backslash keeps it literal in
+    # every renderer.
     return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+            .replace('"', "&quot;").replace("\\", "\\\u200b"))
 
 
 def quoted(text: Any) -> str:

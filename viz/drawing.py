@@ -17,6 +17,8 @@ from .pdf import json_to_pdf
 
 _EXTENSIONS = {".svg": "svg", ".png": "png", ".pdf": "pdf", ".dot": "dot", ".gv": "dot"}
 PNG_DPI = 144     # sharp on screens and in slides; graphviz's default 96 looks blurry
+BIG_PNG_DPI = 96  # over BIG items a 144-dpi PNG runs to tens of megapixels
+BIG = 150
 
 
 def _pdf(source: str, program: Optional[str]) -> bytes:
@@ -61,7 +63,10 @@ class Drawing:
             return _pdf(self.source, program)
         if fmt not in ("svg", "png"):
             raise ValueError(f"unknown format {format!r}; use one of svg, png, pdf, dot, gv")
-        return render.run(self.source, fmt, program, PNG_DPI if fmt == "png" else None)
+        dpi = None
+        if fmt == "png":
+            dpi = PNG_DPI if self.info.get("drawn", 0) <= BIG else BIG_PNG_DPI
+        return render.run(self.source, fmt, program, dpi)
 
     @property
     def svg(self) -> str:

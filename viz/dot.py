@@ -351,7 +351,7 @@ class Writer:
         head = [
             "digraph glassgrad {",
             f'  graph [rankdir={opts.rankdir} bgcolor="white" fontname="{theme.FONT}" '
-            f'fontsize=11 nodesep=0.22 ranksep=0.32 pad=0.2 labelloc=t labeljust=l'
+            f'fontsize=11 nodesep=0.22 ranksep=0.32 pad=0.2 labelloc=t labeljust=l newrank=true'
             + (" concentrate=true" if dense else "") + self._graph_label() + "]",
             f'  node [shape=plain fontname="{theme.FONT}" fontsize=11 fontcolor="{theme.TEXT}"]',
             f'  edge [fontname="{theme.FONT}" fontsize=9 color="{theme.EDGE}" '

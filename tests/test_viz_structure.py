@@ -9,7 +9,7 @@ import pytest
 import viz
 from autograd import Value, affine
 from autograd.mode import module_scope
-from viz.structure import _module_prefixes, find_clusters, plan
+from viz.structure import _module_prefixes, find_clusters
 
 
 class Stand:

@@ -6,17 +6,19 @@ same graph always gives byte-identical DOT.
 """
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any, Dict, List, Optional, Sequence
-
-import numpy as np
 
 from autograd.scalar_rules import RULES, local_derivatives
 
 from . import labels, theme
 from .structure import Cluster, Plan, is_parameter
-from .text import fmt, grad_magnitude, grad_text, html, is_array, quoted, shape_text, short, values_text
+from .text import (fmt, grad_magnitude, grad_text, html, is_array, quoted, shape_text, short,
+                   values_text)
 
+
+@functools.lru_cache(maxsize=None)
 def _tensor_rules() -> dict:
     try:
         from autograd.tensor_rules import RULES as tensor_rules
@@ -71,6 +73,8 @@ def _plain_fill(is_root: bool, param: bool, leaf: bool) -> str:
 
 
 class Writer:
+    """Turns one plan into DOT: node labels, clusters, edges and the legend above."""
+
     def __init__(self, nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
                  grads: Sequence[Any], plan: Plan, clusters: List[Cluster],
                  cluster_of: List[int], opts: Resolved, frame: Optional[Frame],
@@ -146,7 +150,7 @@ class Writer:
                 rows.append(labels.note_row(f"{shape_text(data)} {html(str(data.dtype))}"))
                 rows.append(labels.note_row(values_text(data), theme.TEXT))
                 if gtext is not None:
-                    rows.append(labels._row("grad", gtext, gcolor))
+                    rows.append(labels.row("grad", gtext, gcolor))
             else:
                 rows.extend(labels.value_rows(fmt(data), gtext, gcolor))
             if tag:

@@ -17,7 +17,7 @@ from .text import html
 _CELL = '<TD ALIGN="LEFT">{}</TD><TD ALIGN="RIGHT">{}</TD>'
 
 
-def _row(name: str, value: str, color: Optional[str] = None) -> str:
+def row(name: str, value: str, color: Optional[str] = None) -> str:
     if color:
         name = f'<FONT COLOR="{color}">{name}</FONT>'
         value = f'<FONT COLOR="{color}">{value}</FONT>'
@@ -25,9 +25,9 @@ def _row(name: str, value: str, color: Optional[str] = None) -> str:
 
 
 def value_rows(data: str, grad: Optional[str], grad_color: Optional[str] = None) -> List[str]:
-    rows = [_row("data", data)]
+    rows = [row("data", data)]
     if grad is not None:
-        rows.append(_row("grad", grad, grad_color))
+        rows.append(row("grad", grad, grad_color))
     return rows
 
 
@@ -79,7 +79,8 @@ def legend(vanishing: float, exploding: float, kinds: Sequence[str], edge_note: 
     steps = len(ticks)
     span = steps + 2
     names = {"positive": "grad &gt; 0", "negative": "grad &lt; 0", "mixed": "mixed signs"}
-    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{_small("<B>node colour = |grad|, log scale</B>")}</TD></TR>']
+    title = _small("<B>node colour = |grad|, log scale</B>")
+    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{title}</TD></TR>']
     for kind in ("positive", "negative", "mixed"):
         if kind in kinds:
             cells = "".join(_swatch(theme.step_color(kind, k, steps)) for k in range(steps))

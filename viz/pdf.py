@@ -8,8 +8,8 @@ has, so nothing is embedded; Helvetica has the metrics of Arimo, the font graphv
 lays text out with, so text fits its boxes. Characters outside the standard encodings
 come from the Symbol font (∂ − Σ σ √ ...) or are approximated ('?' as a last resort).
 
->>> pdf = json_to_pdf({"bb": "0,0,10,10", "_draw_": [{"op": "c", "grad": "none", "color": "#ff0000"},
-...     {"op": "L", "points": [[0, 0], [10, 10]]}]})
+>>> pdf = json_to_pdf({"bb": "0,0,10,10", "_draw_": [
+...     {"op": "c", "grad": "none", "color": "#ff0000"}, {"op": "L", "points": [[0, 0], [9, 9]]}]})
 >>> pdf[:8], pdf.rstrip().endswith(b"%%EOF")
 (b'%PDF-1.4', True)
 """

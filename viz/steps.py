@@ -21,8 +21,6 @@ import itertools
 from pathlib import Path
 from typing import Any, Iterator, List, Optional, Union
 
-import numpy as np
-
 from autograd.scalar_rules import local_derivatives
 
 from .dot import Frame, op_symbol
@@ -177,7 +175,8 @@ class BackwardSteps:
                  '<button class="gg-next">next &#9654;</button>'
                  f'<span class="gg-pos">1 / {n}</span></div>']
         for k, frame in enumerate(self.frames):
-            parts.append(f'<div class="gg-frame" data-step="{k + 1}">{_inline_svg(frame.svg)}</div>')
+            parts.append(f'<div class="gg-frame" data-step="{k + 1}">'
+                         f"{_inline_svg(frame.svg)}</div>")
         parts.append("</div>")
         parts.append(f"<script>{_SCRIPT % {'id': element_id}}</script>")
         return "\n".join(parts)

@@ -20,8 +20,7 @@ from typing import List, NamedTuple, Optional
 VANISHING = 1e-6   # |grad| below this counts as vanishing
 EXPLODING = 1e3    # |grad| above this counts as exploding
 
-FONT = "Helvetica"          # graphviz-pure maps it to Arimo (metric-compatible): same layout everywhere
-MONO = "Courier"
+FONT = "Helvetica"          # graphviz-pure maps it to Arimo (same metrics): same layout everywhere
 TEXT = "#1f1f1f"
 MUTED = "#6b6b6b"
 EDGE = "#5f6368"
@@ -39,8 +38,11 @@ PARAM_FILL = "#fff7e0"
 PLAIN_FILL = "#ffffff"
 OUTPUT_FILL = "#e9f6ec"
 
-_LIGHT = {"positive": (0xEE, 0xF5, 0xFC), "negative": (0xFD, 0xEF, 0xEB), "mixed": (0xED, 0xF7, 0xEE)}
-_STRONG = {"positive": (0x4F, 0x93, 0xDC), "negative": (0xE2, 0x68, 0x52), "mixed": (0x52, 0xAE, 0x62)}
+# Colour steps run from a light to a strong tint of each sign's hue (blue +, red -, green ±).
+_LIGHT = {"positive": (0xEE, 0xF5, 0xFC), "negative": (0xFD, 0xEF, 0xEB),
+          "mixed": (0xED, 0xF7, 0xEE)}
+_STRONG = {"positive": (0x4F, 0x93, 0xDC), "negative": (0xE2, 0x68, 0x52),
+           "mixed": (0x52, 0xAE, 0x62)}
 
 VANISHING_STYLE = ("#e4e4e4", "#7a7a7a", MUTED)   # fill, border, text
 EXPLODING_STYLE = ("#c2188f", "#3d0030", "#ffffff")
@@ -54,8 +56,6 @@ class GradStyle(NamedTuple):
     text: str
     tag: str           # a word shown in the node for the alarming kinds ('' otherwise)
 
-
-NO_GRAD = GradStyle("none", PLAIN_FILL, "#4a4a4a", TEXT, "")
 
 
 def _hex(rgb: tuple) -> str:

@@ -324,6 +324,7 @@ def test_rankdir():
     o = neuron()
     assert "rankdir=TB" in viz.draw(o, rankdir="TB").source
     assert "rankdir=LR" in viz.draw(o).source
+    assert "rankdir=TB" in viz.draw(o, rankdir="tb").source    # any case
     with pytest.raises(ValueError, match="rankdir must be 'LR'.*or 'TB'"):
         viz.draw(o, rankdir="RLX")
 

@@ -101,6 +101,7 @@ def build(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
           max_nodes: int = 300, title: Optional[str] = None,
           frame: Optional[Frame] = None) -> Drawing:
     """`draw` on a prepared `GraphView` with given gradients (used by backward_steps too)."""
+    rankdir = rankdir.upper() if isinstance(rankdir, str) else rankdir
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw: rankdir must be 'LR' (left to right) or 'TB' (top to "
                          f"bottom), got {rankdir!r}")

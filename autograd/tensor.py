@@ -547,7 +547,9 @@ class Tensor:
     def cos(self) -> "Tensor":
         return _unary("cos", self)
 
-    def clamp(self, min: Optional[float] = None, max: Optional[float] = None) -> "Tensor":  # noqa: A002
+    def clamp(self, min: Optional[float] = None,  # noqa: A002 - PyTorch's argument names
+              max: Optional[float] = None) -> "Tensor":  # noqa: A002
+        """Limit to [min, max]; the gradient is 1 inside, boundaries included (PyTorch)."""
         if min is None and max is None:
             raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
         for bound in (min, max):

@@ -9,21 +9,26 @@ inline logsumexp-based loss; Adam is `nn.optim.Adam` when present, else an inlin
 PyTorch's update. PyTorch's side is idiomatic: nn.Linear, F.cross_entropy /
 F.binary_cross_entropy_with_logits, torch.optim.Adam (its default foreach implementation).
 
-Reported per model: median step time of each (steps interleaved in rounds, so both see the
-same machine load), the ratio ours / PyTorch, the ratio to the bare NumPy GEMMs of the same
-step (the BLAS floor any NumPy engine pays), the losses after the timed steps (they must
-agree), and memory: tracemalloc peak of one of our steps (NumPy reports its buffers to
-tracemalloc), the bytes our graph holds after backward (node values + the interior
-gradients this project keeps for drawings), and PyTorch's saved-for-backward bytes (counted
-with saved_tensors_hooks; PyTorch's allocator is invisible to tracemalloc).
+Each library runs in its own worker process (in one process, PyTorch's OpenMP threads and
+NumPy's OpenBLAS threads spin against each other on a small machine and slow both), with
+its default thread count and with one thread (on a busy 2-core machine a thread pool can
+lose to one thread); the workers alternate over several rounds so all see the same machine
+load, figures are medians, and each library is represented by its faster setting. Reported per model: the step time of each and the ratio; where the time goes
+(the step's 8 matmuls in bare NumPy/OpenBLAS vs in PyTorch/MKL, and the optimizer step);
+the loss both reach after the same steps (they must agree); memory: tracemalloc peak of
+one of our steps (NumPy reports its buffers to tracemalloc), the bytes our graph holds
+after backward (node values + the interior gradients this project keeps for drawings),
+and PyTorch's saved-for-backward bytes (its allocator is invisible to tracemalloc).
 
 Run: .venv/bin/python benchmarks/bench_tensor.py [--quick]
 """
 from __future__ import annotations
 
 import argparse
-import gc
+import json
+import os
 import statistics
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -31,15 +36,36 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from autograd import Tensor, linear, topological_order  # noqa: E402
+MODELS = {
+    "big": ("MLP 784-256-128-10, batch 256, cross-entropy + Adam", [784, 256, 128, 10], 256,
+            False),
+    "small": ("MLP 2-16-16-1, batch 100, logistic cross-entropy + Adam", [2, 16, 16, 1], 100,
+              True),
+}
+N_BATCHES = 8
 
-try:
-    from nn.optim import Adam as _ProjectAdam  # noqa: E402
-except ImportError:  # the optimizer helper's module may not exist yet
-    _ProjectAdam = None
 
+def data(model):
+    """The same initial weights and batches in every worker (a fixed seed)."""
+    _, sizes, batch, binary = MODELS[model]
+    rng = np.random.default_rng(0)
+    weights = []
+    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
+        bound = 1.0 / np.sqrt(fan_in)  # PyTorch's nn.Linear init
+        weights.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
+                        rng.uniform(-bound, bound, fan_out).astype(np.float32)))
+    xs = [rng.standard_normal((batch, sizes[0])).astype(np.float32) for _ in range(N_BATCHES)]
+    if binary:
+        ys = [(rng.random(batch) < 0.5).astype(np.float32) for _ in range(N_BATCHES)]
+    else:
+        ys = [rng.integers(0, sizes[-1], batch) for _ in range(N_BATCHES)]
+    return weights, xs, ys, binary
+
+
+# ---------------------------------------------------------------- glassgrad
 
 class _InlineAdam:
     """PyTorch's Adam update (no weight decay), in place on the parameters' arrays."""
@@ -66,29 +92,26 @@ class _InlineAdam:
             p.data -= (self.lr / c1) * m / (np.sqrt(v) / c2 + self.eps)
 
 
-def make_adam(params):
-    return _ProjectAdam(params, lr=1e-3) if _ProjectAdam is not None else _InlineAdam(params)
-
-
-def init_weights(sizes, rng):
-    """PyTorch's nn.Linear init, U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as float32 arrays."""
-    out = []
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        bound = 1.0 / np.sqrt(fan_in)
-        out.append((rng.uniform(-bound, bound, (fan_out, fan_in)).astype(np.float32),
-                    rng.uniform(-bound, bound, fan_out).astype(np.float32)))
-    return out
-
-
 class Ours:
     def __init__(self, weights, binary):
+        from autograd import Tensor
+        try:
+            from nn.optim import Adam
+            self.adam_name = "nn.optim.Adam"
+        except ImportError:  # the optimizer helper's module may not exist yet
+            Adam, self.adam_name = _InlineAdam, "inline Adam (nn.optim.Adam not found)"
         self.layers = [(Tensor(w.copy(), requires_grad=True), Tensor(b.copy(), requires_grad=True))
                        for w, b in weights]
         self.params = [p for layer in self.layers for p in layer]
-        self.opt = make_adam(self.params)
+        self.opt = Adam(self.params, lr=1e-3)
         self.binary = binary
 
+    def wrap(self, x, y):
+        from autograd import Tensor
+        return Tensor(x), Tensor(y)
+
     def loss(self, x, y):
+        from autograd import linear
         h = x
         for i, (w, b) in enumerate(self.layers):
             h = linear(h, w, b)
@@ -100,16 +123,39 @@ class Ours:
         rows = np.arange(h.shape[0])
         return (h.logsumexp(dim=1) - h[rows, y.data]).mean()
 
-    def step(self, x, y):
-        loss = self.loss(x, y)
+    def backward(self, loss):
         self.opt.zero_grad()
         loss.backward()
-        self.opt.step()
-        return loss
 
+    def gemms(self, x):
+        """The step's matmuls in bare NumPy: 3 forward, 3 dW, 2 dX (none for the input)."""
+        ws = [w.data for w, _ in self.layers]
+        acts = [x.data]
+        for w in ws:
+            acts.append(acts[-1] @ w.T)
+        for i in reversed(range(len(ws))):
+            acts[i + 1].T @ acts[i]
+            if i:
+                acts[i + 1] @ ws[i]
+
+    def memory(self, x, y):
+        from autograd import topological_order
+        tracemalloc.start()
+        base = tracemalloc.get_traced_memory()[0]
+        loss = self.loss(x, y)
+        self.backward(loss)
+        peak = tracemalloc.get_traced_memory()[1] - base
+        tracemalloc.stop()
+        nodes = [n for n in topological_order(loss) if n._parents]
+        return {"peak": peak, "values": sum(n.data.nbytes for n in nodes),
+                "grads": sum(n.grad.nbytes for n in nodes if n.grad is not None)}
+
+
+# ---------------------------------------------------------------- PyTorch
 
 class Torch:
-    def __init__(self, torch, weights, binary):
+    def __init__(self, weights, binary):
+        import torch
         self.torch, self.F, self.binary = torch, torch.nn.functional, binary
         layers = []
         for w, b in weights:
@@ -120,6 +166,10 @@ class Torch:
             layers += [lin, torch.nn.ReLU()]
         self.model = torch.nn.Sequential(*layers[:-1])
         self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        self.adam_name = "torch.optim.Adam"
+
+    def wrap(self, x, y):
+        return self.torch.from_numpy(x), self.torch.from_numpy(y)
 
     def loss(self, x, y):
         out = self.model(x)
@@ -127,165 +177,165 @@ class Torch:
             return self.F.binary_cross_entropy_with_logits(out.reshape(-1), y)
         return self.F.cross_entropy(out, y)
 
-    def step(self, x, y):
-        loss = self.loss(x, y)
+    def backward(self, loss):
         self.opt.zero_grad()
         loss.backward()
-        self.opt.step()
-        return loss
 
-
-def gemm_floor(weights, batch, rng, repeats):
-    """Median time of the step's matmuls in bare NumPy: 3 forward, 3 dW, 2 dX."""
-    ws = [w for w, _ in weights]
-    x = rng.standard_normal((batch, ws[0].shape[1])).astype(np.float32)
-    acts = [x]
-    for w in ws:
-        acts.append(acts[-1] @ w.T)
-    gs = [a.copy() for a in acts[1:]]
-
-    def run():
-        h = x
+    def gemms(self, x):
+        ws = [m.weight.detach() for m in self.model if hasattr(m, "weight")]
+        acts = [x]
         for w in ws:
-            h = h @ w.T
+            acts.append(acts[-1] @ w.T)
         for i in reversed(range(len(ws))):
-            gs[i].T @ acts[i]
+            acts[i + 1].T @ acts[i]
             if i:
-                gs[i] @ ws[i]
+                acts[i + 1] @ ws[i]
 
+    def memory(self, x, y):
+        saved = []
+
+        def pack(t):
+            saved.append(t)
+            return t
+
+        with self.torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            self.loss(x, y)
+        seen, total = set(), 0
+        for t in saved:  # a tensor saved twice is held once; parameters are not extra
+            key = t.untyped_storage().data_ptr()
+            if key not in seen and not isinstance(t, self.torch.nn.Parameter):
+                seen.add(key)
+                total += t.untyped_storage().nbytes()
+        return {"saved": total}
+
+
+# ---------------------------------------------------------------- worker and driver
+
+def _median_ms(fn, repeats):
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
-        run()
+        fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return 1e3 * statistics.median(times)
 
 
-def graph_bytes(root):
-    nodes = topological_order(root)
-    values = sum(n.data.nbytes for n in nodes if n._parents)
-    grads = sum(n.grad.nbytes for n in nodes if n._parents and n.grad is not None)
-    return values, grads
-
-
-def torch_saved_bytes(torch, model, x, y):
-    saved = []
-
-    def pack(t):
-        saved.append(t)
-        return t
-
-    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-        loss = model.loss(x, y)
-    seen, total = set(), 0
-    for t in saved:  # a tensor saved twice (or a parameter) is held once
-        key = t.untyped_storage().data_ptr()
-        if key not in seen and not isinstance(t, torch.nn.Parameter):
-            seen.add(key)
-            total += t.untyped_storage().nbytes()
-    del loss
-    return total
-
-
-def bench(name, sizes, batch, binary, rounds, per_round, torch):
-    rng = np.random.default_rng(0)
-    weights = init_weights(sizes, rng)
-    n_batches = 8
-    xs = [rng.standard_normal((batch, sizes[0])).astype(np.float32) for _ in range(n_batches)]
-    if binary:
-        ys = [(rng.random(batch) < 0.5).astype(np.float32) for _ in range(n_batches)]
-    else:
-        ys = [rng.integers(0, sizes[-1], batch) for _ in range(n_batches)]
-    ours = Ours(weights, binary)
-    ox = [Tensor(x) for x in xs]
-    oy = [Tensor(y) for y in ys]
-    tt = Torch(torch, weights, binary) if torch else None
-    if torch:
-        tx = [torch.from_numpy(x) for x in xs]
-        ty = [torch.from_numpy(y) for y in ys]
-
-    # Round-robin: ours, PyTorch with its default threads, PyTorch on one thread (on a busy
-    # 2-core machine its thread pool can be slower than one thread: we compare with the
-    # faster of the two). Round 0 warms everything up.
-    runners = [("ours", ours.step, ox, oy, None)]
-    if torch:
-        t1 = Torch(torch, weights, binary)
-        threads = torch.get_num_threads()
-        runners += [(f"PyTorch, {threads} threads", tt.step, tx, ty, threads),
-                    ("PyTorch, 1 thread", t1.step, tx, ty, 1)]
-    times = {label: [] for label, *_ in runners}
-    for r in range(rounds + 1):
-        for label, step, bx, by, n_threads in runners:
-            if n_threads:
-                torch.set_num_threads(n_threads)
-            for j in range(per_round):
-                i = (r * per_round + j) % n_batches
-                t0 = time.perf_counter()
-                step(bx[i], by[i])
-                dt = time.perf_counter() - t0
-                if r:
-                    times[label].append(dt)
-    if torch:
+def worker(lib, model, steps, threads):
+    if lib == "torch" and threads:
+        import torch
         torch.set_num_threads(threads)
-    k = (rounds + 1) * per_round
+    weights, xs, ys, binary = data(model)
+    runner = (Ours if lib == "ours" else Torch)(weights, binary)
+    batches = [runner.wrap(x, y) for x, y in zip(xs, ys)]
 
-    medians = {label: statistics.median(ts) for label, ts in times.items()}
-    ours_step = medians.pop("ours")
-    gemm = gemm_floor(weights, batch, rng, 50)
-    print(f"\n{name}")
-    print(f"  glassgrad step      {ours_step * 1e3:8.3f} ms   ({len(times['ours'])} steps, median)")
-    for label, m in medians.items():
-        print(f"  {label + ' step':<20}{m * 1e3:8.3f} ms   (torch {torch.__version__})")
-    if torch:
-        best = min(medians.values())
-        print(f"  ratio ours/PyTorch  {ours_step / best:8.2f}x   (vs the faster PyTorch setting)")
-    print(f"  bare NumPy GEMMs    {gemm * 1e3:8.3f} ms   -> ours / GEMM floor "
-          f"{ours_step / gemm:.2f}x")
+    def step(i):
+        x, y = batches[i % N_BATCHES]
+        loss = runner.loss(x, y)
+        runner.backward(loss)
+        runner.opt.step()
 
-    # Same weights, same batches, same number of steps: the losses must agree.
-    lo = ours.loss(ox[0], oy[0]).item()
-    if torch:
-        with torch.no_grad():
-            lt = tt.loss(tx[0], ty[0]).item()
-        print(f"  loss after {k} steps: ours {lo:.6f}  PyTorch {lt:.6f}  "
-              f"(rel. diff {abs(lo - lt) / abs(lt):.1e})")
+    for i in range(steps // 4):  # warm-up
+        step(i)
+    times = []
+    for i in range(steps):
+        t0 = time.perf_counter()
+        step(i)
+        times.append(time.perf_counter() - t0)
+    x0, y0 = batches[0]
+    result = {
+        "step": 1e3 * statistics.median(times),
+        "gemm": _median_ms(lambda: runner.gemms(x0), max(10, steps // 4)),
+        "optimizer": _median_ms(runner.opt.step, max(10, steps // 4)),
+        "adam": runner.adam_name,
+    }
+    # The loss after the same number of steps from the same start: must agree across libs.
+    fresh = (Ours if lib == "ours" else Torch)(weights, binary)
+    for i in range(2 * N_BATCHES):
+        x, y = batches[i % N_BATCHES]
+        loss = fresh.loss(x, y)
+        fresh.backward(loss)
+        fresh.opt.step()
+    result["loss"] = float(fresh.loss(x0, y0).item())
+    result.update(fresh.memory(x0, y0))
+    if lib == "torch":
+        result["version"] = runner.torch.__version__
+        result["threads"] = runner.torch.get_num_threads()
+    print(json.dumps(result))
 
-    # Memory of one step from a settled state (parameters and Adam state already exist).
-    gc.collect()
-    tracemalloc.start()
-    base = tracemalloc.get_traced_memory()[0]
-    loss = ours.loss(ox[0], oy[0])
-    ours.opt.zero_grad()
-    loss.backward()
-    peak = tracemalloc.get_traced_memory()[1] - base
-    values, grads = graph_bytes(loss)
-    ours.opt.step()
-    tracemalloc.stop()
-    print(f"  ours: tracemalloc peak of a step {peak / 2**20:7.2f} MiB; the graph holds "
-          f"{values / 2**20:.2f} MiB of node values + {grads / 2**20:.2f} MiB of interior "
-          f"gradients (kept for drawings)")
-    if torch:
-        saved = torch_saved_bytes(torch, tt, tx[0], ty[0])
-        print(f"  PyTorch: saved-for-backward tensors {saved / 2**20:.2f} MiB "
-              f"(its allocator is not visible to tracemalloc)")
+
+def run_worker(lib, model, steps, threads):
+    env = dict(os.environ)
+    if threads == 1:  # read by OpenBLAS at start-up; PyTorch is told by torch.set_num_threads
+        env.update(OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, __file__, "--worker", lib, "--model", model,
+                          "--steps", str(steps), "--threads", str(threads)],
+                         capture_output=True, text=True, cwd=ROOT, env=env)
+    if out.returncode:
+        raise RuntimeError(f"{lib} worker failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds and steps")
+    parser.add_argument("--worker", choices=["ours", "torch"], help=argparse.SUPPRESS)
+    parser.add_argument("--model", choices=sorted(MODELS), help=argparse.SUPPRESS)
+    parser.add_argument("--steps", type=int, default=100, help=argparse.SUPPRESS)
+    parser.add_argument("--threads", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.worker:
+        return worker(args.worker, args.model, args.steps, args.threads)
     try:
-        import torch
+        import torch  # noqa: F401 - only to know whether to run the PyTorch workers
+        libs = ["ours", "torch"]
     except ImportError:
-        torch = None
+        libs = ["ours"]
         print("PyTorch is not installed: reporting glassgrad only")
-    rounds = 2 if args.quick else 6
-    print(f"NumPy {np.__version__}; Adam: "
-          f"{'nn.optim.Adam' if _ProjectAdam else 'inline (nn.optim.Adam not found)'}")
-    bench("MLP 784-256-128-10, batch 256, cross-entropy + Adam", [784, 256, 128, 10], 256,
-          False, rounds, 5 if args.quick else 20, torch)
-    bench("MLP 2-16-16-1, batch 100, logistic cross-entropy + Adam", [2, 16, 16, 1], 100,
-          True, rounds, 20 if args.quick else 200, torch)
+    rounds = 2 if args.quick else 3
+    print(f"NumPy {np.__version__}; each library in its own process, {rounds} alternating "
+          f"rounds; medians in ms")
+    for model, steps in (("big", 30 if args.quick else 100), ("small", 200 if args.quick else 800)):
+        settings = [(lib, threads) for lib in libs for threads in (0, 1)]
+        runs = {setting: [] for setting in settings}
+        for _ in range(rounds):
+            for lib, threads in settings:
+                runs[lib, threads].append(run_worker(lib, model, steps, threads))
+        keys = ("step", "gemm", "optimizer")
+        med = {setting: {k: statistics.median(r[k] for r in rs) for k in keys}
+               for setting, rs in runs.items()}
+        print(f"\n{MODELS[model][0]}")
+        best = {}
+        for lib in libs:
+            by_threads = {t: med[lib, t]["step"] for t in (0, 1)}
+            t = min(by_threads, key=by_threads.get)
+            best[lib] = med[lib, t]
+            default = runs[lib, 0][0].get("threads", "default")
+            name = "glassgrad" if lib == "ours" else f"PyTorch {runs[lib, 0][0]['version']}"
+            print(f"  {name + ' step':<24}{best[lib]['step']:7.3f} ms   ({default} threads: "
+                  f"{by_threads[0]:.3f} ms, 1 thread: {by_threads[1]:.3f} ms; "
+                  f"optimizer {runs[lib, 0][0]['adam']})")
+        ours, first = best["ours"], runs["ours", 0][0]
+        if "torch" in best:
+            theirs, tfirst = best["torch"], runs["torch", 0][0]
+            print(f"  ratio ours / PyTorch    {ours['step'] / theirs['step']:7.2f}x   "
+                  f"(each at its faster thread setting)")
+        print(f"  where it goes: the step's 8 matmuls {ours['gemm']:.3f} ms in NumPy"
+              + (f" vs {theirs['gemm']:.3f} ms in PyTorch" if "torch" in best else "")
+              + f"; optimizer step {ours['optimizer']:.3f} ms"
+              + (f" vs {theirs['optimizer']:.3f} ms" if "torch" in best else ""))
+        rest = ours["step"] - ours["gemm"] - ours["optimizer"]
+        print(f"  ours / bare-NumPy matmuls {ours['step'] / ours['gemm']:.2f}x; the rest of the "
+              f"step (graph, elementwise ops, loss) {rest:.3f} ms")
+        line = f"  loss after {2 * N_BATCHES} steps: ours {first['loss']:.6f}"
+        if "torch" in best:
+            lt = tfirst["loss"]
+            line += f", PyTorch {lt:.6f} (rel. diff {abs(first['loss'] - lt) / abs(lt):.1e})"
+        print(line)
+        print(f"  memory: ours tracemalloc peak of a step {first['peak'] / 2**20:.2f} MiB; the "
+              f"graph holds {first['values'] / 2**20:.2f} MiB of node values + "
+              f"{first['grads'] / 2**20:.2f} MiB of interior gradients (kept for drawings)"
+              + (f"; PyTorch saved-for-backward {tfirst['saved'] / 2**20:.2f} MiB"
+                 if "torch" in best else ""))
 
 
 if __name__ == "__main__":

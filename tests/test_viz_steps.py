@@ -148,3 +148,41 @@ def test_numbered_frames_in_a_folder(tmp_path):
     assert (tmp_path / "png" / "step_001.png").read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match="folder"):
         steps.save(tmp_path / "one.svg")
+
+
+_FAKE_DOM = """
+const frames = Array.from({length: __N__}, () => ({style: {display: "?"}}));
+const el = (name) => ({name, onclick: null});
+const prev = el("prev"), next = el("next");
+const slider = {value: 0, oninput: null}, pos = {textContent: ""};
+const root = {querySelectorAll: () => frames,
+  querySelector: (s) => ({input: slider, ".gg-pos": pos, ".gg-prev": prev, ".gg-next": next})[s]};
+global.document = {getElementById: () => root};
+SCRIPT
+const shown = () => frames.findIndex(f => f.style.display === "block");
+const log = [shown(), pos.textContent];
+next.onclick(); next.onclick(); log.push(shown());
+prev.onclick(); log.push(shown());
+slider.value = String(__N__ - 1); slider.oninput(); log.push(shown(), pos.textContent);
+next.onclick(); log.push(shown());
+root.onkeydown({key: "ArrowLeft"}); log.push(shown());
+console.log(JSON.stringify(log));
+"""
+
+
+def test_page_script_steps_through_the_frames(tmp_path):
+    """Run the page's script under node with a tiny fake DOM (skipped without node)."""
+    import json
+    import subprocess
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    graphviz_pure()
+    page = viz.backward_steps(neuron()).html()
+    script = page[page.index("<script>") + 8:page.index("</script>")]
+    program = _FAKE_DOM.replace("__N__", "10").replace("SCRIPT", script)
+    (tmp_path / "t.js").write_text(program, encoding="utf-8")
+    done = subprocess.run([node, str(tmp_path / "t.js")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [0, "1 / 10", 2, 1, 9, "10 / 10", 9, 8]

@@ -600,7 +600,12 @@ class Tensor:
     def max(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: Optional[bool] = None) -> Any:
         """Full max (ties split evenly) or, with one dim, `(values, indices)` like PyTorch:
-        then the whole gradient goes to the returned index (the first maximum)."""
+        then the whole gradient goes to the returned index (the first maximum).
+
+        >>> x = Tensor([[1.0, 3.0], [4.0, 2.0]], requires_grad=True)
+        >>> values, indices = x.max(dim=1); values.tolist(), indices.tolist()
+        ([3.0, 4.0], [1, 0])
+        """
         return self._extreme("max", dim, keepdim, axis, keepdims)
 
     def min(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
@@ -649,6 +654,15 @@ class Tensor:
 
     def log_softmax(self, dim: int) -> "Tensor":
         return _unary("log_softmax", self, _dim(dim, self.data.ndim, "log_softmax"))
+
+    def all(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
+        """True where every element (along `dim`) is non-zero; a boolean constant."""
+        axes = _axes(dim, self.data.ndim, "all")
+        return _leaf(np.asarray(np.all(self.data, axis=axes, keepdims=keepdim)))
+
+    def any(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
+        axes = _axes(dim, self.data.ndim, "any")
+        return _leaf(np.asarray(np.any(self.data, axis=axes, keepdims=keepdim)))
 
     def argmax(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
         if dim is None:
@@ -1007,6 +1021,14 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     """x @ weight.T + bias as ONE node (PyTorch's F.linear); weight is (out, in).
 
     Same numbers as the three-op graph, one node in drawings, and no transposed copy.
+
+    >>> import numpy as np
+    >>> x = Tensor(np.ones((4, 3)))
+    >>> w = Tensor(np.full((2, 3), 0.5), requires_grad=True); b = Tensor(np.zeros(2), requires_grad=True)
+    >>> y = linear(x, w, b); y.shape, y.op
+    ((4, 2), 'linear')
+    >>> y.sum().backward(); w.grad.tolist(), b.grad.tolist()
+    ([[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]], [4.0, 4.0])
     """
     if weight.ndim != 2:
         raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
@@ -1040,7 +1062,11 @@ def _tensors(op: str, tensors: Sequence[Any]) -> tuple:
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
-    """Join tensors along an existing dim (all other dims must match)."""
+    """Join tensors along an existing dim (all other dims must match).
+
+    >>> cat([Tensor([1.0, 2.0]), Tensor([3.0])]).tolist()
+    [1.0, 2.0, 3.0]
+    """
     dim, _ = _spelling("cat", None if axis is not None else dim, axis, False, None)
     tensors = _tensors("cat", tensors)
     return _nary("cat", tensors, _dim(dim, tensors[0].ndim, "cat"))
@@ -1050,14 +1076,23 @@ concatenate = cat
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
-    """Join same-shape tensors along a new dim."""
+    """Join same-shape tensors along a new dim.
+
+    >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], dim=1).shape
+    (2, 2)
+    """
     dim, _ = _spelling("stack", None if axis is not None else dim, axis, False, None)
     tensors = _tensors("stack", tensors)
     return _nary("stack", tensors, _dim(dim, tensors[0].ndim + 1, "stack"))
 
 
 def where(condition: Any, x: Any, y: Any) -> Tensor:
-    """x where condition is true, else y (broadcast together); condition gets no gradient."""
+    """x where condition is true, else y (broadcast together); condition gets no gradient.
+
+    >>> x = Tensor([-1.0, 2.0], requires_grad=True)
+    >>> y = where(x.data > 0, x, 0.0); y.sum().backward(); y.tolist(), x.grad.tolist()
+    ([0.0, 2.0], [0.0, 1.0])
+    """
     cond = np.asarray(_raw(condition))
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
@@ -1081,7 +1116,12 @@ default_generator = np.random.default_rng()
 
 
 def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator `randn`/`rand`/`uniform_`/`normal_` use (returns it)."""
+    """Reseed the generator `randn`/`rand`/`uniform_`/`normal_` use (returns it).
+
+    >>> _ = manual_seed(0); a = randn(3)
+    >>> _ = manual_seed(0); bool((randn(3) == a).all())
+    True
+    """
     default_generator.bit_generator.state = np.random.default_rng(seed).bit_generator.state
     return default_generator
 

@@ -262,6 +262,12 @@ def test_full_max_splits_ties_evenly_and_max_dim_picks_the_index():
         np.testing.assert_allclose(t.grad.numpy(), [[0, 0.25, 0.25], [0.25, 0, 0.25]])
 
 
+def test_all_and_any():
+    x = Tensor([[1.0, 0.0], [2.0, 3.0]])
+    assert not x.all().item() and x.any().item()
+    assert x.all(dim=1).tolist() == [False, True] and x.any(dim=0, keepdim=True).shape == (1, 2)
+
+
 def test_argmax_and_argmin():
     x = Tensor([[1.0, 5.0], [7.0, 2.0]])
     assert x.argmax().item() == 2 and x.argmax(dim=1).data.tolist() == [1, 0]

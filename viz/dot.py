@@ -372,6 +372,9 @@ class Writer:
             texts.append(f'<FONT POINT-SIZE="15"><B>{html(opts.title, 120)}</B></FONT>')
         if self.frame is not None:
             texts.extend(_wrapped(line, theme.TEXT) for line in self.frame.caption)
+            texts.append(f'<FONT POINT-SIZE="9" COLOR="{theme.MUTED}"><FONT COLOR="{theme.FOCUS}">'
+                         "<B>green</B></FONT>: the node being processed;  grad ?: not reached "
+                         "yet;  so far: still waiting for contributions</FONT>")
         if self.plan.note:
             texts.append(_wrapped(self.plan.note, "#a04000"))
         if opts.on_path is not None:

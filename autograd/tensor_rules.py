@@ -137,10 +137,13 @@ _ERF_Q = (2.56852019228982242e00, 1.87295284992346725e00, 5.27905102951428412e-1
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
-    # exp of -|a| only, so it never overflows; both branches keep full relative precision.
-    e = np.exp(-np.abs(a))
-    r = 1.0 / (1.0 + e)
-    return np.where(a >= 0, r, e * r)
+    # PyTorch's formula 1 / (1 + e^-a). For a < -88 (float32) e^-a overflows to inf and the
+    # result is exactly 0, as in PyTorch; only NumPy's overflow warning needs silencing.
+    # (A two-branch np.where version is 8x slower on mixed signs.)
+    with np.errstate(over="ignore"):
+        e = np.exp(-a)
+    e += 1.0
+    return np.reciprocal(e, out=e)
 
 
 def _normal_cdf(a: np.ndarray) -> np.ndarray:

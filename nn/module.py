@@ -15,6 +15,7 @@ anything with `_is_parameter = True` (`nn.Parameter`). Lists of modules are chil
 from __future__ import annotations
 
 import gc
+import weakref
 from collections import OrderedDict
 from typing import Any, Dict, Iterator, List, NamedTuple, Tuple
 
@@ -89,6 +90,9 @@ class Module:
     def _assign_qualnames(self) -> None:
         for name, module in self.named_modules():
             module.__dict__["_qualname"] = name or type(module).__name__
+            # Drawings name every box through the root; a weakref is neither a child module
+            # nor a reference cycle.
+            module.__dict__["_root"] = weakref.ref(self)
         self.__dict__["_names_ready"] = True
 
     # ---- structure ----

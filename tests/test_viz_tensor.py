@@ -158,8 +158,10 @@ def test_a_loss_module_does_not_adopt_the_model_clusters():
     source = viz.draw(loss).source
     mse = source.index("<B>MSELoss</B>")
     linear = source.index("<B>0 (Linear)</B>")
-    # each cluster opens at top level (two-space indent), not inside MSELoss
-    assert re.search(r"^  subgraph cluster_\d+ \{\n    graph \[label=<<B>0 \(Linear\)</B>",
+    # the layers sit in the model's box (four-space indent), not inside MSELoss's
+    assert re.search(r"^  subgraph cluster_\d+ \{\n    graph \[label=<<B>Sequential</B>",
+                     source, re.M)
+    assert re.search(r"^    subgraph cluster_\d+ \{\n      graph \[label=<<B>0 \(Linear\)</B>",
                      source, re.M)
     assert re.search(r"^  subgraph cluster_\d+ \{\n    graph \[label=<<B>MSELoss</B>",
                      source, re.M)

@@ -148,11 +148,13 @@ def find_clusters(nodes: Sequence[Any], parents: Sequence[tuple], index: Dict[in
             module_cluster.append(make(("id", id(m)), name, level, -1, True))
             continue
         parent, classes = -1, {}
-        for r, members in roots:
-            if id(m) in members:
-                parent = make(("id", id(r)), type(r).__name__, 0, -1, True)
-                classes = _class_names(r)
-                break
+        owner = next((r for r, members in roots if id(m) in members), None)
+        if owner is None:          # the model made no node itself (e.g. MLP.forward)
+            ref = getattr(m, "_root", None)
+            owner = ref() if callable(ref) else None
+        if owner is not None:
+            parent = make(("id", id(owner)), type(owner).__name__, 0, -1, True)
+            classes = _class_names(owner)
         prefixes = _module_prefixes(q)
         for prefix, level in prefixes[:-1]:
             label = f"{prefix} ({classes[prefix]})" if prefix in classes else prefix

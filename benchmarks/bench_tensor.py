@@ -13,9 +13,11 @@ Each library runs in its own worker process (in one process, PyTorch's OpenMP th
 NumPy's OpenBLAS threads spin against each other on a small machine and slow both), with
 its default thread count and with one thread (on a busy 2-core machine a thread pool can
 lose to one thread); the workers alternate over several rounds so all see the same machine
-load, figures are medians, and each library is represented by its faster setting. Reported per model: the step time of each and the ratio; where the time goes
-(the step's 8 matmuls in bare NumPy/OpenBLAS vs in PyTorch/MKL, and the optimizer step);
-the loss both reach after the same steps (they must agree); memory: tracemalloc peak of
+load, figures are medians, and each library is represented by its faster setting.
+
+Reported per model: the step time of each and the ratio; where the time goes (forward +
+backward alone, the optimizer step alone, and the step's 8 matmuls in bare NumPy/OpenBLAS
+vs in PyTorch/MKL); the loss both reach after the same steps (they must agree); memory: tracemalloc peak of
 one of our steps (NumPy reports its buffers to tracemalloc), the bytes our graph holds
 after backward (node values + the interior gradients this project keeps for drawings),
 and PyTorch's saved-for-backward bytes (its allocator is invisible to tracemalloc).
@@ -244,6 +246,7 @@ def worker(lib, model, steps, threads):
     x0, y0 = batches[0]
     result = {
         "step": 1e3 * statistics.median(times),
+        "engine": _median_ms(lambda: runner.backward(runner.loss(x0, y0)), max(10, steps // 4)),
         "gemm": _median_ms(lambda: runner.gemms(x0), max(10, steps // 4)),
         "optimizer": _median_ms(runner.opt.step, max(10, steps // 4)),
         "adam": runner.adam_name,
@@ -300,7 +303,7 @@ def main():
         for _ in range(rounds):
             for lib, threads in settings:
                 runs[lib, threads].append(run_worker(lib, model, steps, threads))
-        keys = ("step", "gemm", "optimizer")
+        keys = ("step", "engine", "gemm", "optimizer")
         med = {setting: {k: statistics.median(r[k] for r in rs) for k in keys}
                for setting, rs in runs.items()}
         print(f"\n{MODELS[model][0]}")
@@ -319,13 +322,16 @@ def main():
             theirs, tfirst = best["torch"], runs["torch", 0][0]
             print(f"  ratio ours / PyTorch    {ours['step'] / theirs['step']:7.2f}x   "
                   f"(each at its faster thread setting)")
-        print(f"  where it goes: the step's 8 matmuls {ours['gemm']:.3f} ms in NumPy"
-              + (f" vs {theirs['gemm']:.3f} ms in PyTorch" if "torch" in best else "")
-              + f"; optimizer step {ours['optimizer']:.3f} ms"
-              + (f" vs {theirs['optimizer']:.3f} ms" if "torch" in best else ""))
-        rest = ours["step"] - ours["gemm"] - ours["optimizer"]
-        print(f"  ours / bare-NumPy matmuls {ours['step'] / ours['gemm']:.2f}x; the rest of the "
-              f"step (graph, elementwise ops, loss) {rest:.3f} ms")
+        if "torch" in best:
+            for key, what in (("engine", "forward + backward (the engine's part)"),
+                              ("optimizer", "optimizer step"),
+                              ("gemm", "the step's 8 matmuls alone (OpenBLAS vs MKL)")):
+                print(f"    {what:<46}{ours[key]:7.3f} vs {theirs[key]:7.3f} ms  "
+                      f"({ours[key] / theirs[key]:.2f}x)")
+        else:
+            print(f"    forward + backward {ours['engine']:.3f} ms, optimizer "
+                  f"{ours['optimizer']:.3f} ms, the step's 8 matmuls {ours['gemm']:.3f} ms")
+        print(f"  ours / bare-NumPy matmuls of the step: {ours['step'] / ours['gemm']:.2f}x")
         line = f"  loss after {2 * N_BATCHES} steps: ours {first['loss']:.6f}"
         if "torch" in best:
             lt = tfirst["loss"]

@@ -58,10 +58,14 @@ def _figure(ax: Any, ncols: int = 1, size: Tuple[float, float] = (6.4, 4.0)) -> 
             raise ValueError(f"this plot draws {ncols} panel(s): pass ax= as "
                              f"{'one Axes' if ncols == 1 else f'a list of {ncols} Axes'}")
         return axes[0].figure, axes
-    if "IPython" in sys.modules:
-        # Importing pyplot activates Jupyter's inline backend, whose formatter displays a
-        # returned Figure; we still never register figures with pyplot (no double display).
-        import matplotlib.pyplot  # noqa: F401
+    if "ipykernel" in sys.modules:
+        # In Jupyter, the inline backend's module registers the formatter that displays a
+        # returned Figure; importing pyplot alone does not load it until pyplot makes a
+        # figure. Our figures never go through pyplot, so they are shown exactly once.
+        try:
+            import matplotlib_inline.backend_inline  # noqa: F401
+        except ImportError:
+            pass
     from matplotlib.figure import Figure
     fig = Figure(figsize=(size[0] * ncols, size[1]), layout="constrained")
     return fig, list(np.atleast_1d(fig.subplots(1, ncols)))
@@ -168,12 +172,12 @@ def _bands(a: Any, lo: float, hi: float) -> None:
     a.axhspan(EXPLODING, hi, color=EXPLODING_STYLE[0], alpha=0.12, lw=0, zorder=0)
     a.axhline(VANISHING, color="#7a7a7a", lw=1, ls="--", zorder=1)
     a.axhline(EXPLODING, color=EXPLODING_STYLE[0], lw=1, ls="--", zorder=1)
-    kw = dict(transform=a.get_yaxis_transform(), fontsize="small", ha="right", zorder=6,
-              bbox=dict(facecolor="white", alpha=0.7, edgecolor="none", pad=1))
-    a.text(0.99, math.sqrt(lo * VANISHING), f"vanishing (< {VANISHING:g})", va="center",
-           color="#555555", **kw)
-    a.text(0.99, math.sqrt(EXPLODING * hi), f"exploding (> {EXPLODING:g})", va="center",
-           color=EXPLODING_STYLE[1], **kw)
+    # Labelled just outside the right edge, so they never hide a line or a bar.
+    kw = dict(transform=a.get_yaxis_transform(), fontsize="small", ha="left", va="center",
+              clip_on=False)
+    a.text(1.01, math.sqrt(lo * VANISHING), f"vanishing\n< {VANISHING:g}", color="#555555", **kw)
+    a.text(1.01, math.sqrt(EXPLODING * hi), f"exploding\n> {EXPLODING:g}",
+           color=EXPLODING_STYLE[0], **kw)
 
 
 def plot_gradient_flow(source: Any, kind: str = "both", ax: Any = None,
@@ -222,12 +226,16 @@ def plot_gradient_flow(source: Any, kind: str = "both", ax: Any = None,
             # Bars grow up from the bottom of the log axis, so tiny norms show as short bars.
             a.bar(x, np.array(shown) - lo, bottom=lo, color=bar_colors, edgecolor="#333333",
                   lw=0.6, zorder=3)
+            crowded = len(layers) > 6          # many bars: turn the labels upright
             for i, (t, layer) in enumerate(zip(typical, layers)):
                 text = f"{t:.1e}" if math.isfinite(t) else "inf/nan"
                 if layer in dead:
-                    text += f"\n{dead[layer]:.0%} dead"
-                a.annotate(text, (i, shown[i]), xytext=(0, 3), textcoords="offset points",
-                           ha="center", va="bottom", fontsize="x-small", zorder=4)
+                    text += (" · " if crowded else "\n") + f"{dead[layer]:.0%} dead"
+                # Upright labels start at the foot of the bar (inside it): long labels on
+                # tall bars would otherwise run out of the axes.
+                a.annotate(text, (i, lo * 1.5 if crowded else shown[i]), xytext=(0, 3),
+                           textcoords="offset points", ha="center", va="bottom",
+                           fontsize="x-small", zorder=4, rotation=90 if crowded else 0)
             a.set_xticks(x, layers, rotation=45 if len(layers) > 4 else 0,
                          ha="right" if len(layers) > 4 else "center")
             a.set_xlabel("layer (input → output)")
@@ -269,13 +277,14 @@ def plot_decision_boundary(model: Any, X: Any, y: Any, ax: Any = None,
     a.contourf(gx, gy, index, levels=levels, cmap=cmap, alpha=0.25)
     a.contour(gx, gy, index, levels=levels[1:-1], colors="#333333", linewidths=1.2)
     predicted = classify(predict(model, X), classes, rule)
+    size = float(np.clip(3000.0 / len(X), 22.0, 120.0))     # few points: bigger markers
     for i, c in enumerate(classes):
         members = y == c
-        a.scatter(X[members, 0], X[members, 1], s=22, color=colors[i], edgecolor="white",
+        a.scatter(X[members, 0], X[members, 1], s=size, color=colors[i], edgecolor="white",
                   linewidth=0.6, label=f"class {c}", zorder=3)
     wrong = predicted != y
     if wrong.any():
-        a.scatter(X[wrong, 0], X[wrong, 1], s=70, facecolor="none", edgecolor="black",
+        a.scatter(X[wrong, 0], X[wrong, 1], s=3 * size, facecolor="none", edgecolor="black",
                   linewidth=1.2, label=f"misclassified ({wrong.sum()})", zorder=4)
     a.set_xlim(x0, x1)
     a.set_ylim(y0, y1)

@@ -20,7 +20,8 @@ Deliberate differences from PyTorch (each pinned by a test in tests/test_tensor_
   (PyTorch frees both). `retain_grad()` is therefore a no-op. Interior gradients are
   recomputed from zero on each `backward()`; leaves accumulate, as in PyTorch.
 * `Tensor(ndarray)` wraps the array without copying (like `torch.from_numpy`);
-  `autograd.tensor(data)` copies (like `torch.tensor`).
+  `autograd.tensor.tensor(data)` copies (like `torch.tensor`). Python data gets
+  torch.tensor's dtypes: floats -> float32, ints -> int64, bools -> bool.
 * in-place ops (`+=`, `x[i] = v`, `add_`, ...) are refused on any tensor that requires grad
   while grad mode is on (PyTorch allows them on non-leaves and tracks versions).
 * the repr shows `op='*'` where PyTorch shows `grad_fn=<MulBackward0>`.

@@ -325,16 +325,21 @@ class _ScalarBatches:
         self.rows = X.astype(np.float64).tolist()
         self.targets = y.tolist()
 
-    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]) -> Tuple[Any, np.ndarray]:
+    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]) -> Tuple[Any, list]:
         rows, targets = self.rows, self.targets
         preds = [model(rows[i]) for i in idx]
         loss = loss_fn(preds, [targets[i] for i in idx])
         if not isinstance(loss, Value):
             raise TypeError(f"fit: the loss function returned {type(loss).__name__}, "
                             f"not one Value; use reduction='mean' or 'sum'")
-        outs = np.array([[v.data for v in p] if isinstance(p, (list, tuple)) else p.data
-                         for p in preds])
-        return loss, outs
+        # Plain numbers, so the batch's graph can be freed as soon as the step is done.
+        return loss, [[v.data for v in p] if isinstance(p, (list, tuple)) else p.data
+                      for p in preds]
+
+    @staticmethod
+    def outputs(batches: List[list]) -> np.ndarray:
+        """An epoch's predictions, one row per sample."""
+        return np.array([row for batch in batches for row in batch])
 
 
 class _TensorBatches:
@@ -354,6 +359,10 @@ class _TensorBatches:
         out = model(self.Tensor(self.X[idx]))
         loss = loss_fn(out, self.targets_for(out, self.y[idx]))
         return loss, np.asarray(out.data)
+
+    @staticmethod
+    def outputs(batches: List[np.ndarray]) -> np.ndarray:
+        return np.concatenate(batches)
 
 
 def _loss_float(loss: Any) -> float:
@@ -485,13 +494,15 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Opti
             state.epoch = epoch
             _call(callbacks, "on_epoch_begin", state)
             lr = float(optimizer.param_groups[0]["lr"])
-            total = correct = 0.0
+            total = 0.0
             seen = 0
+            outputs: list = []                 # this epoch's predictions, for its accuracy
+            order: list = []
             for idx in _batches(len(y), batch_size, shuffle, rng):
                 state.step += 1
                 optimizer.zero_grad()
                 try:
-                    loss, outs = data.loss(model, loss_fn, idx)
+                    loss, preds = data.loss(model, loss_fn, idx)
                     loss.backward()
                 except ArithmeticError as err:   # the scalar engine raises on overflow
                     _handle(callbacks, state, err)
@@ -502,8 +513,8 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Opti
                 history.steps["lr"].append(float(optimizer.param_groups[0]["lr"]))
                 total += value * len(idx)
                 if rule is not None:
-                    correct += _accuracy(outs, y[idx], classes,
-                                         rule) * len(idx)
+                    outputs.append(preds)
+                    order.append(idx)
                 seen += len(idx)
                 _call(callbacks, "on_backward_end", state)
                 if state.stop_training:
@@ -514,8 +525,9 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Opti
                     break
             state.loss = None      # let the last graph go
             logs = {"loss": total / max(seen, 1)}
-            if rule is not None:
-                logs["accuracy"] = correct / max(seen, 1)
+            if rule is not None and outputs:
+                logs["accuracy"] = _accuracy(data.outputs(outputs), y[np.concatenate(order)],
+                                             classes, rule)
             if state.stop_training and seen == 0:
                 break                              # not one step finished this epoch
             if val is not None:

@@ -424,7 +424,12 @@ def _evaluate(model: Module, loss_fn: Callable, X: np.ndarray, y: np.ndarray, ru
 def _progress_bar(progress: bool, epochs: int) -> Any:
     if not progress:
         return None
-    from tqdm.auto import tqdm    # a widget in Jupyter, a text bar in a terminal
+    try:
+        import ipywidgets  # noqa: F401
+        from tqdm.auto import tqdm    # a widget in Jupyter, a text bar in a terminal
+    except ImportError:
+        # Without ipywidgets tqdm.auto warns in Jupyter and falls back to text anyway.
+        from tqdm import tqdm
     return tqdm(total=epochs, unit="epoch", desc="training", leave=True)
 
 

@@ -44,11 +44,20 @@ def abs(x: Any) -> Any:  # noqa: A001 - mirrors the builtin on purpose
     return _node(x).abs()
 
 
+def _pair(a: Any, b: Any) -> tuple:
+    # A bare number meets the other operand's kind: maximum(2.0, tensor) is a Tensor op.
+    if not hasattr(a, "_parents") and hasattr(b, "_parents"):
+        return b, a
+    return _node(a), b
+
+
 def maximum(a: Any, b: Any) -> Any:
     """Elementwise max; on a tie each side gets half the gradient (PyTorch's convention)."""
-    return _node(a).maximum(b)
+    x, y = _pair(a, b)
+    return x.maximum(y)
 
 
 def minimum(a: Any, b: Any) -> Any:
     """Elementwise min; on a tie each side gets half the gradient (PyTorch's convention)."""
-    return _node(a).minimum(b)
+    x, y = _pair(a, b)
+    return x.minimum(y)

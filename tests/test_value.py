@@ -278,3 +278,15 @@ def test_micrograd_prev_alias_lists_the_parents_in_order():
     a, b = Value(1.0), Value(2.0)
     c = a * b
     assert c._prev == (a, b) and c._op == "*"
+
+
+def test_maximum_with_a_number_first_follows_the_other_operand():
+    import numpy as np
+    from autograd import Tensor
+    t = Tensor(np.array([1.0, 3.0]), requires_grad=True)
+    out = autograd.maximum(2.0, t)
+    assert isinstance(out, Tensor) and out.data.tolist() == [2.0, 3.0]
+    out.sum().backward()
+    assert t.grad.tolist() == [0.0, 1.0]
+    v = autograd.minimum(2.0, Value(5.0))
+    assert v.data == 2.0

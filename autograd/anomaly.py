@@ -17,32 +17,28 @@ autograd.anomaly.AnomalyError: detect_anomaly: log produced nan in forward; inpu
 """
 from __future__ import annotations
 
-import contextlib
 from typing import Any, Sequence
 
 import numpy as np
 
-from .mode import STATE
+from .mode import STATE, Switch
 
 
 class AnomalyError(RuntimeError):
     """A non-finite value appeared inside `detect_anomaly()`."""
 
 
-class detect_anomaly(contextlib.ContextDecorator):
+class detect_anomaly(Switch):
     """Raise at the first op producing a non-finite value (forward) or gradient (backward)."""
 
+    flag = "anomaly"
+
     def __init__(self, check_nan: bool = True) -> None:
-        self.check_nan = bool(check_nan)
-        self._saved: list = []
+        super().__init__(check_nan)
 
-    def __enter__(self) -> "detect_anomaly":
-        self._saved.append(STATE.anomaly)
-        STATE.anomaly = self.check_nan
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        STATE.anomaly = self._saved.pop()
+    @property
+    def check_nan(self) -> bool:
+        return self.mode
 
 
 def _bad(array: np.ndarray) -> str:

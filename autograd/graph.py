@@ -22,6 +22,29 @@ next_seq = itertools.count().__next__
 _by_seq = attrgetter("_seq")
 
 
+class Node:
+    """The node protocol shared by `Value` and `Tensor`; all that `viz` and the traversal read.
+
+    Subclasses hold `data`, `grad`, `label`, `_parents` (an ordered tuple), `_op`, `_arg`
+    (the op's parameter, e.g. an exponent), `_seq` and `_scope` in their own `__slots__`.
+    """
+
+    __slots__ = ()
+
+    @property
+    def parents(self) -> tuple:
+        return self._parents
+
+    @property
+    def op(self) -> str:
+        """The op that made this node ('' for a leaf); `'**'` shows its exponent."""
+        return f"**{self._arg:g}" if self._op == "**" else self._op
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self._parents
+
+
 def topological_order(roots: Any) -> List[Any]:
     """All nodes reachable from `roots` (a node or an iterable of nodes), parents first."""
     found = list(roots) if isinstance(roots, (list, tuple)) else [roots]

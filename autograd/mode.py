@@ -33,20 +33,31 @@ def is_grad_enabled() -> bool:
     return STATE.grad_enabled
 
 
-class set_grad_enabled(contextlib.ContextDecorator):
-    """Turn graph recording on or off inside a `with` block (or a decorated function)."""
+class Switch(contextlib.ContextDecorator):
+    """Set one `STATE` flag inside a `with` block (or a decorated function), then restore it.
+
+    Re-entrant: each entry saves the value it replaces.
+    """
+
+    flag = ""
 
     def __init__(self, mode: bool) -> None:
         self.mode = bool(mode)
         self._saved: list[bool] = []
 
-    def __enter__(self) -> "set_grad_enabled":
-        self._saved.append(STATE.grad_enabled)
-        STATE.grad_enabled = self.mode
+    def __enter__(self) -> "Switch":
+        self._saved.append(getattr(STATE, self.flag))
+        setattr(STATE, self.flag, self.mode)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        STATE.grad_enabled = self._saved.pop()
+        setattr(STATE, self.flag, self._saved.pop())
+
+
+class set_grad_enabled(Switch):
+    """Turn graph recording on or off inside a `with` block (or a decorated function)."""
+
+    flag = "grad_enabled"
 
 
 class no_grad(set_grad_enabled):

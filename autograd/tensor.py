@@ -37,7 +37,7 @@ from typing import Any, Iterator, NamedTuple, Optional, Sequence, Tuple, Union
 import numpy as np
 
 from .anomaly import check_backward, check_forward
-from .graph import next_seq, topological_order
+from .graph import Node, next_seq, topological_order
 from .mode import STATE
 from .tensor_rules import ARRAY_MATH, RULES, unbroadcast
 from .value import Value
@@ -267,7 +267,7 @@ class ValuesIndices(NamedTuple):
     indices: "Tensor"
 
 
-class Tensor:
+class Tensor(Node):
     """An n-dimensional array node of the computational graph.
 
     The node protocol shared with `Value` (and all that `viz` reads): `data` (ndarray),
@@ -298,19 +298,6 @@ class Tensor:
             self.requires_grad = True
 
     # ---- the node protocol and metadata ----
-    @property
-    def parents(self) -> tuple:
-        return self._parents
-
-    @property
-    def op(self) -> str:
-        """The op that made this node ('' for a leaf); `'**'` shows its exponent."""
-        return f"**{self._arg:g}" if self._op == "**" else self._op
-
-    @property
-    def is_leaf(self) -> bool:
-        return not self._parents
-
     @property
     def requires_grad(self) -> bool:
         return self._requires_grad

@@ -14,7 +14,7 @@ from operator import attrgetter
 from typing import Any, Iterable, Sequence
 
 from .errors import DomainError
-from .graph import next_seq, topological_order
+from .graph import Node, next_seq, topological_order
 from .mode import STATE
 from .scalar_rules import ACCUMULATE, RULES, local_derivatives
 
@@ -97,7 +97,7 @@ def _apply(op: str, operands: tuple, arg: Any = None) -> "Value":
     return _unary(op, operands[0], arg)
 
 
-class Value:
+class Value(Node):
     """A scalar that remembers how it was computed.
 
     The node protocol shared with `Tensor` (and all that `viz` reads): `data`, `grad`,
@@ -120,22 +120,9 @@ class Value:
 
     # ---- the node protocol ----
     @property
-    def parents(self) -> tuple:
-        return self._parents
-
-    @property
     def _prev(self) -> tuple:
         """micrograd's name for the parents, so its `trace`/`draw_dot` snippets still work."""
         return self._parents
-
-    @property
-    def op(self) -> str:
-        """The op that made this node ('' for a leaf); `'**'` shows its exponent."""
-        return f"**{self._arg:g}" if self._op == "**" else self._op
-
-    @property
-    def is_leaf(self) -> bool:
-        return not self._parents
 
     def item(self) -> float:
         return self.data

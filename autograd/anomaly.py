@@ -21,7 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .mode import STATE, Switch
+from .mode import Switch
 
 
 class AnomalyError(RuntimeError):

@@ -14,7 +14,7 @@ table, evaluated on nodes instead of floats), so they can be differentiated agai
 """
 from __future__ import annotations
 
-from typing import Any, List, Optional, Sequence
+from typing import Any, List, Optional
 
 from .graph import topological_order
 from .mode import set_grad_enabled

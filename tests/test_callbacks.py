@@ -8,10 +8,9 @@ import pytest
 import autograd
 import nn
 import viz
-from autograd import Tensor
 from nn import datasets
 from nn.callbacks import Callback, layer_groups
-from nn.layers import Linear, ReLU, Sequential, Sigmoid
+from nn.layers import Linear, ReLU, Sequential
 from nn.losses import MSELoss
 
 

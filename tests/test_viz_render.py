@@ -14,27 +14,9 @@ import viz
 from autograd import Value
 from viz import render
 from viz.pdf import json_to_pdf
+from viz_support import graphviz_pure, neuron
 
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def graphviz_pure() -> str:
-    found = shutil.which("graphviz-pure") or render._beside_python("graphviz-pure")
-    if found is None:
-        pytest.skip("graphviz-pure is not installed")
-    return found
-
-
-def neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
-    return o
 
 
 def svg_texts(svg: bytes) -> list:
@@ -49,7 +31,7 @@ def test_rendered_svg_shows_values_gradients_and_edge_labels(program):
     exe = graphviz_pure() if program == "graphviz-pure" else shutil.which("dot")
     if exe is None:
         pytest.skip("system graphviz `dot` is not installed")
-    svg = viz.draw(neuron()).render("svg", program=exe)
+    svg = viz.draw(neuron(backward=True)).render("svg", program=exe)
     texts = svg_texts(svg)
     for expected in ("x1", "w1", "o", "2.0000", "-3.0000", "0.7071", "6.8814",
                      "-1.5000", "0.5000", "1.0000", "∂ -3", "∂ 2", "∂ 0.5", "tanh", "×"):
@@ -59,12 +41,12 @@ def test_rendered_svg_shows_values_gradients_and_edge_labels(program):
 
 def test_render_is_deterministic_with_graphviz_pure():
     exe = graphviz_pure()
-    d = viz.draw(neuron())
+    d = viz.draw(neuron(backward=True))
     assert d.render("svg", program=exe) == d.render("svg", program=exe)
 
 
 def test_png_and_dpi():
-    png = viz.draw(neuron()).render("png", program=graphviz_pure())
+    png = viz.draw(neuron(backward=True)).render("png", program=graphviz_pure())
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(png[16:20], "big")
     assert width > 1000            # 144 dpi: sharp enough to read
@@ -77,7 +59,7 @@ def test_png_and_dpi():
                                         ("g.gv", b"digraph")])
 def test_save_picks_the_format_from_the_extension(tmp_path, name, magic):
     graphviz_pure()
-    path = viz.draw(neuron()).save(tmp_path / "sub" / name)
+    path = viz.draw(neuron(backward=True)).save(tmp_path / "sub" / name)
     assert path == tmp_path / "sub" / name
     assert path.read_bytes().startswith(magic)
     assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [name]   # nothing else
@@ -85,17 +67,17 @@ def test_save_picks_the_format_from_the_extension(tmp_path, name, magic):
 
 def test_save_format_argument_wins(tmp_path):
     graphviz_pure()
-    path = viz.draw(neuron()).save(tmp_path / "picture", format="svg")
+    path = viz.draw(neuron(backward=True)).save(tmp_path / "picture", format="svg")
     assert path.read_bytes().startswith(b"<?xml")
     with pytest.raises(ValueError, match="cannot tell the format"):
-        viz.draw(neuron()).save(tmp_path / "picture.xyz")
+        viz.draw(neuron(backward=True)).save(tmp_path / "picture.xyz")
     with pytest.raises(ValueError, match="unknown format 'bmp'"):
-        viz.draw(neuron()).save(tmp_path / "p.svg", format="bmp")
+        viz.draw(neuron(backward=True)).save(tmp_path / "p.svg", format="bmp")
 
 
 def test_dot_saving_needs_no_renderer(tmp_path, monkeypatch):
     monkeypatch.setenv("GLASSGRAD_DOT", "no-such-graphviz-program")
-    d = viz.draw(neuron())
+    d = viz.draw(neuron(backward=True))
     assert d.save(tmp_path / "g.dot").read_text(encoding="utf-8") == d.source
 
 
@@ -106,11 +88,11 @@ def test_no_renderer_error_names_both(monkeypatch, tmp_path):
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     monkeypatch.setattr(render.sys, "executable", str(tmp_path / "python"))
     with pytest.raises(viz.RendererNotFound) as err:
-        viz.draw(neuron()).render("svg")
+        viz.draw(neuron(backward=True)).render("svg")
     message = str(err.value)
     assert "`dot`" in message and "graphviz-pure" in message and "pip install" in message
     # Jupyter gets the reason as text instead of a traceback.
-    bundle = viz.draw(neuron())._repr_mimebundle_()
+    bundle = viz.draw(neuron(backward=True))._repr_mimebundle_()
     assert list(bundle) == ["text/plain"] and "graphviz-pure" in bundle["text/plain"]
 
 
@@ -186,7 +168,7 @@ def _check_pdf_structure(pdf: bytes) -> bytes:
 
 def test_pdf_without_system_graphviz_is_a_valid_vector_pdf():
     exe = graphviz_pure()
-    pdf = viz.draw(neuron(), title="neuron").render("pdf", program=exe)
+    pdf = viz.draw(neuron(backward=True), title="neuron").render("pdf", program=exe)
     content = _check_pdf_structure(pdf)
     for text in (b"(x1) Tj", b"(-3.0000) Tj", b"(neuron) Tj", b"(tanh) Tj", b"(0.7071) Tj"):
         assert text in content, text
@@ -200,7 +182,7 @@ def test_pdf_opens_in_a_pdf_reader(tmp_path):
     graphviz_pure()
     if shutil.which("pdftoppm") is None:
         pytest.skip("pdftoppm (poppler-utils) is not installed")
-    path = viz.draw(neuron()).save(tmp_path / "g.pdf")
+    path = viz.draw(neuron(backward=True)).save(tmp_path / "g.pdf")
     done = subprocess.run(["pdftoppm", "-r", "30", "-png", str(path), str(tmp_path / "page")],
                           capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
@@ -244,11 +226,11 @@ def test_pdf_prefers_system_dot_when_it_can(monkeypatch):
         return b'{"bb": "0,0,10,10"}'
 
     monkeypatch.setattr(render, "run", fake_run)
-    pdf = viz.draw(neuron()).render("pdf", program="/usr/bin/dot")
+    pdf = viz.draw(neuron(backward=True)).render("pdf", program="/usr/bin/dot")
     assert calls == [("pdf", "/usr/bin/dot"), ("json", "/usr/bin/dot")]
     assert pdf.startswith(b"%PDF")
     calls.clear()
-    viz.draw(neuron()).render("pdf", program="/x/graphviz-pure")
+    viz.draw(neuron(backward=True)).render("pdf", program="/x/graphviz-pure")
     assert calls == [("json", "/x/graphviz-pure")]
 
 
@@ -256,7 +238,7 @@ def test_pdf_prefers_system_dot_when_it_can(monkeypatch):
 
 def test_jupyter_display():
     graphviz_pure()
-    d = viz.draw(neuron())
+    d = viz.draw(neuron(backward=True))
     svg = d._repr_svg_()
     assert "<svg" in svg and "0.7071" in svg
     bundle = d._repr_mimebundle_()

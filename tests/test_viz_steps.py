@@ -8,25 +8,7 @@ import pytest
 
 import viz
 from autograd import Value, topological_order
-from viz import render
-
-
-def graphviz_pure() -> str:
-    found = shutil.which("graphviz-pure") or render._beside_python("graphviz-pure")
-    if found is None:
-        pytest.skip("graphviz-pure is not installed")
-    return found
-
-
-def neuron() -> Value:
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    return o
+from viz_support import graphviz_pure, neuron
 
 
 _NODE = re.compile(r"^\s*(n\d+) \[label=<(.*)>\]$", re.M)

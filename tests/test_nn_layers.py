@@ -110,16 +110,7 @@ def test_linear_matches_torch(torch, rng):
     for shape in ((4, 5), (2, 4, 5), (5,)):
         x = rng.normal(size=shape)
         up = rng.normal(size=shape[:-1] + (3,))
-        ours.zero_grad()
-        theirs.zero_grad()
-        xo, xt = leaf(x), torch.tensor(x, requires_grad=True)
-        yo, yt = ours(xo), theirs(xt)
-        (yo * Tensor(up)).sum().backward()
-        (yt * torch.tensor(up)).sum().backward()
-        np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=RTOL)
-        np.testing.assert_allclose(xo.grad, xt.grad.numpy(), rtol=RTOL)
-        np.testing.assert_allclose(ours.weight.grad, theirs.weight.grad.numpy(), rtol=RTOL)
-        np.testing.assert_allclose(ours.bias.grad, theirs.bias.grad.numpy(), rtol=RTOL)
+        _parity_step(torch, ours, theirs, x, up)
 
 
 # ------------------------------------------------------------------ Sequential
@@ -269,19 +260,24 @@ def _bn_pair(torch, features, **kwargs):
     return ours, theirs
 
 
-def _bn_step(torch, ours, theirs, x, up):
+def _parity_step(torch, ours, theirs, x, up, atol=0.0):
+    """One forward/backward of a layer pair on the same input; outputs and gradients agree."""
     ours.zero_grad()
     theirs.zero_grad()
     xo, xt = leaf(x), torch.tensor(x, requires_grad=True)
     yo, yt = ours(xo), theirs(xt)
     (yo * Tensor(up)).sum().backward()
     (yt * torch.tensor(up)).sum().backward()
-    np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=RTOL, atol=1e-10)
-    np.testing.assert_allclose(xo.grad, xt.grad.numpy(), rtol=RTOL, atol=1e-10)
+    np.testing.assert_allclose(yo.data, yt.detach().numpy(), rtol=RTOL, atol=atol)
+    np.testing.assert_allclose(xo.grad, xt.grad.numpy(), rtol=RTOL, atol=atol)
     for name in ("weight", "bias"):
         if getattr(ours, name) is not None:
             np.testing.assert_allclose(getattr(ours, name).grad,
                                        getattr(theirs, name).grad.numpy(), rtol=RTOL)
+
+
+def _bn_step(torch, ours, theirs, x, up):
+    _parity_step(torch, ours, theirs, x, up, atol=1e-10)
     if ours.track_running_stats:
         np.testing.assert_allclose(ours.running_mean, theirs.running_mean.numpy(), rtol=RTOL)
         np.testing.assert_allclose(ours.running_var, theirs.running_var.numpy(), rtol=RTOL)

@@ -167,10 +167,10 @@ def _norm(values: List[Any]) -> float:
     return math.sqrt(total) if total == total else math.nan
 
 
-def _thresholds() -> Tuple[float, float]:
+def _theme() -> Any:
     # Imported here so nn does not need viz at import time (viz may draw nn modules).
-    from viz.theme import EXPLODING, VANISHING
-    return VANISHING, EXPLODING
+    from viz import theme
+    return theme
 
 
 class GradientMonitor(Callback):
@@ -189,12 +189,12 @@ class GradientMonitor(Callback):
                  vanishing: Optional[float] = None, exploding: Optional[float] = None) -> None:
         if not isinstance(every, int) or every < 1:
             raise ValueError(f"GradientMonitor: every must be an integer >= 1, got {every!r}")
-        default_low, default_high = _thresholds()
+        theme = _theme()
         self.every = every
         self.track_dead = dead_relu
         self.verbose = verbose
-        self.vanishing = default_low if vanishing is None else float(vanishing)
-        self.exploding = default_high if exploding is None else float(exploding)
+        self.vanishing = theme.VANISHING if vanishing is None else float(vanishing)
+        self.exploding = theme.EXPLODING if exploding is None else float(exploding)
         self.layers: List[str] = []
         self.steps: List[int] = []
         self.grad_norms: Dict[str, List[float]] = {}
@@ -246,9 +246,7 @@ class GradientMonitor(Callback):
                 column.append(fraction)
 
     def _verdict(self, norm: float) -> str:
-        if not math.isfinite(norm) or norm > self.exploding:
-            return "exploding"
-        return "vanishing" if norm < self.vanishing else "ok"
+        return _theme().norm_verdict(norm, self.vanishing, self.exploding)
 
     def _dead_units(self, loss: Any) -> Dict[str, float]:
         # Scalar graphs: one relu node per unit and sample, grouped by the neuron that made

@@ -24,7 +24,7 @@ from typing import Any, Callable, Dict, Mapping, Optional, Sequence, Tuple, Unio
 
 import numpy as np
 
-from .theme import EXPLODING, EXPLODING_STYLE, VANISHING
+from .theme import EXPLODING, EXPLODING_STYLE, VANISHING, norm_verdict
 
 __all__ = ["plot_learning_curves", "plot_gradient_flow", "plot_decision_boundary",
            "plot_loss_surface", "descent_path", "plot_lr_finder"]
@@ -161,12 +161,6 @@ def _typical(values: np.ndarray) -> float:
     return float(np.exp(np.mean(np.log(positive)))) if len(positive) else 0.0
 
 
-def _verdict(norm: float) -> str:
-    if not math.isfinite(norm) or norm > EXPLODING:
-        return "exploding"
-    return "vanishing" if norm < VANISHING else "ok"
-
-
 def _bands(a: Any, lo: float, hi: float) -> None:
     a.axhspan(lo, VANISHING, color="#d9d9d9", alpha=0.5, lw=0, zorder=0)
     a.axhspan(EXPLODING, hi, color=EXPLODING_STYLE[0], alpha=0.12, lw=0, zorder=0)
@@ -221,7 +215,7 @@ def plot_gradient_flow(source: Any, kind: str = "both", ax: Any = None,
             shown = [min(max(t, lo * 1.5), hi / 1.5) if t > 0 or math.isinf(t) else lo * 1.5
                      for t in typical]
             fill = {"ok": "#3f86d3", "vanishing": "#a6a6a6", "exploding": EXPLODING_STYLE[0]}
-            bar_colors = [fill[_verdict(t)] for t in typical]
+            bar_colors = [fill[norm_verdict(t)] for t in typical]
             x = np.arange(len(layers))
             # Bars grow up from the bottom of the log axis, so tiny norms show as short bars.
             a.bar(x, np.array(shown) - lo, bottom=lo, color=bar_colors, edgecolor="#333333",

@@ -4,8 +4,8 @@
 `EXPLODING`: blue for positive gradients, red for negative ones, green for a tensor whose
 gradient has both signs. Outside that range the node stands out: grey and dashed when the
 gradient vanishes, magenta when it explodes, yellow with a black frame for NaN or inf.
-The training toolkit imports `VANISHING` and `EXPLODING` so its warnings agree with the
-drawings.
+The training toolkit imports `VANISHING`, `EXPLODING` and `norm_verdict` so its warnings
+agree with the drawings.
 
 >>> grad_style(0.5).kind, grad_style(-0.5).kind, grad_style(1e-9).kind, grad_style(1e9).kind
 ('positive', 'negative', 'vanishing', 'exploding')
@@ -90,6 +90,18 @@ def grad_style(magnitude: float, sign: Optional[str] = None, vanishing: float = 
     steps = decades(vanishing, exploding)
     step = min(steps - 1, int(math.log10(a / vanishing) + 1e-12))  # 1e-5/1e-6 -> exactly 1
     return GradStyle(sign, step_color(sign, step, steps), "#4a4a4a", TEXT, "")
+
+
+def norm_verdict(norm: float, vanishing: float = VANISHING, exploding: float = EXPLODING) -> str:
+    """A gradient norm's verdict: "exploding" (above `exploding` or not finite), "vanishing"
+    (below `vanishing`) or "ok", as GradientMonitor and plot_gradient_flow report it.
+
+    >>> norm_verdict(0.5), norm_verdict(1e-9), norm_verdict(float("inf"))
+    ('ok', 'vanishing', 'exploding')
+    """
+    if not math.isfinite(norm) or norm > exploding:
+        return "exploding"
+    return "vanishing" if norm < vanishing else "ok"
 
 
 def tick(value: float) -> str:

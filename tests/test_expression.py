@@ -328,8 +328,9 @@ def test_fuzz_only_expression_errors(text: str) -> None:
         program = parse(text)
         evaluate(program, {v: 0.75 for v in program.variables})
     except ExpressionError as err:
-        str(err)
-        err.caret()
+        assert str(err).strip()
+        assert (err.caret() == "") == (err.position is None)
+        assert err.position is None or "^" in err.caret()
 
 
 # A random syntax tree -> (text with minimal parentheses and random spacing, its value

@@ -202,6 +202,14 @@ def test_unbound_variables_are_listed_with_their_first_use() -> None:
     assert "no value for w, b (the expression's variables are x, w, b)" in str(err)
 
 
+
+def test_non_text_and_non_number_inputs_are_type_errors() -> None:
+    with pytest.raises(TypeError, match="parse needs a str, got bytes"):
+        parse(b"x + 1")
+    for bad in (True, "2", None):
+        with pytest.raises(TypeError, match=r"the value of x must be a real number, got "):
+            evaluate(parse("x + 1"), {"x": bad})
+
 @pytest.mark.parametrize("text, env, subexpression, start", [
     ("y = 2 * log(x - 3)", {"x": 1.0}, "log(x - 3)", 8),
     ("sqrt(-x) + 1", {"x": 4.0}, "sqrt(-x)", 0),

@@ -88,6 +88,17 @@ def test_gradient_flow_colours_vanishing_and_exploding_bars():
         viz.plot_gradient_flow({"a": []})
 
 
+def test_ax_count_must_match_the_panels():
+    norms = {"a": [1e-8, 1e-8], "b": [0.1, 0.2]}
+    fig = Figure()
+    one = fig.add_subplot()
+    with pytest.raises(ValueError, match=r"draws 2 panel\(s\): pass ax= as a list of 2 Axes"):
+        viz.plot_gradient_flow(norms, ax=one)
+    with pytest.raises(ValueError, match=r"draws 1 panel\(s\): pass ax= as one Axes"):
+        viz.plot_gradient_flow(norms, kind="bars", ax=[one, one])
+    assert viz.plot_gradient_flow(norms, kind="bars", ax=one) is fig
+
+
 def test_decision_boundary_regions_points_and_mistakes(trained):
     model, _, _, X, y = trained
     fig = viz.plot_decision_boundary(model, X, y, resolution=60)

@@ -149,6 +149,11 @@ def test_call_tags_nodes_with_their_module_and_restores_state():
     assert STATE.scope is None and gc.isenabled()
 
 
+def test_mlp_needs_at_least_one_layer():
+    with pytest.raises(ValueError, match="MLP: nouts must list at least one layer size"):
+        MLP(2, [])
+
+
 # ---- state_dict ----------------------------------------------------------------------------
 
 def test_state_dict_keys_shapes_and_copies():

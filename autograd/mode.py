@@ -30,6 +30,7 @@ STATE = _Recording()
 
 
 def is_grad_enabled() -> bool:
+    """Whether new operations record a graph (False inside `no_grad`)."""
     return STATE.grad_enabled
 
 

@@ -177,7 +177,7 @@ def vh_lines(n: int = 100, noise: float = 0.1, flatten: bool = True,
 
 def returns(n: int = 500, features: int = 3, df: float = 3.0, vol: float = 1.0,
             crashes: int = 5, crash_size: float = 8.0, coef: Optional[Sequence[float]] = None,
-            return_coef: bool = False, seed: Optional[int] = None):
+            return_coef: bool = False, seed: Optional[int] = None) -> Tuple[np.ndarray, ...]:
     """A fat-tailed daily-return regression task, in percent.
 
     `X` holds `features` standardised factor returns (normal); the target is

@@ -107,10 +107,12 @@ def constant_(tensor: Any, val: float) -> Any:
 
 
 def zeros_(tensor: Any) -> Any:
+    """Fill with 0."""
     return _fill(tensor, 0.0)
 
 
 def ones_(tensor: Any) -> Any:
+    """Fill with 1."""
     return _fill(tensor, 1.0)
 
 

@@ -129,11 +129,15 @@ class Sequential(Module):
 # ---------------------------------------------------------------- activations
 
 class ReLU(Module):
+    """max(x, 0) elementwise (the gradient at 0 is 0, as in PyTorch)."""
+
     def forward(self, x: Tensor) -> Tensor:
         return x.relu()
 
 
 class LeakyReLU(Module):
+    """x if x > 0 else negative_slope·x."""
+
     def __init__(self, negative_slope: float = 0.01) -> None:
         self.negative_slope = negative_slope
 
@@ -145,11 +149,15 @@ class LeakyReLU(Module):
 
 
 class Tanh(Module):
+    """tanh(x) elementwise."""
+
     def forward(self, x: Tensor) -> Tensor:
         return x.tanh()
 
 
 class Sigmoid(Module):
+    """1 / (1 + e^-x) elementwise."""
+
     def forward(self, x: Tensor) -> Tensor:
         return x.sigmoid()
 
@@ -170,6 +178,8 @@ class GELU(Module):
 
 
 class ELU(Module):
+    """x if x > 0 else alpha·(e^x - 1)."""
+
     def __init__(self, alpha: float = 1.0) -> None:
         self.alpha = alpha
 
@@ -181,6 +191,8 @@ class ELU(Module):
 
 
 class Softplus(Module):
+    """log(1 + e^(beta·x)) / beta; linear where beta·x > threshold (PyTorch's)."""
+
     def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
         self.beta = beta
         self.threshold = threshold
@@ -193,6 +205,8 @@ class Softplus(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged (a placeholder, e.g. a "linear" activation)."""
+
     def forward(self, x: Any) -> Any:
         return x
 

@@ -26,6 +26,7 @@ from autograd.value import Value
 
 
 def is_parameter(x: Any) -> bool:
+    """True for a scalar Value weight or a tensor `Parameter` (what `parameters()` collects)."""
     return type(x) is Value or getattr(x, "_is_parameter", False)
 
 

@@ -39,10 +39,12 @@ def reduce(losses: List[Value], reduction: str) -> Any:
 
 
 def mse_loss(pred: Preds, target: Any, reduction: str = "mean") -> Any:
+    """Mean (or sum, or list) of (pred - target)²."""
     return reduce([(p - t) ** 2 for p, t in zip(*_pairs(pred, target))], reduction)
 
 
 def l1_loss(pred: Preds, target: Any, reduction: str = "mean") -> Any:
+    """Mean (or sum, or list) of |pred - target|."""
     return reduce([abs(p - t) for p, t in zip(*_pairs(pred, target))], reduction)
 
 

@@ -26,7 +26,9 @@ from __future__ import annotations
 import math
 from typing import Any, Iterable
 
-from .optimizer import Optimizer, _check_range, _maximum, _sqrt, _zeros_like
+import numpy as np
+
+from .optimizer import Optimizer, _check_range, _maximum, _scratch, _sqrt, _zeros_like
 
 
 class Adam(Optimizer):
@@ -62,6 +64,9 @@ class Adam(Optimizer):
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         state["step"] += 1
         t = state["step"]
+        if isinstance(p.data, np.ndarray):
+            self._update_array(p, grad, state, group, t)
+            return
         if wd != 0:
             if group["decoupled_weight_decay"]:
                 p.data *= 1 - lr * wd
@@ -73,6 +78,38 @@ class Adam(Optimizer):
             v = state["max_exp_avg_sq"] = _maximum(state["max_exp_avg_sq"], v)
         denom = _sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
         p.data -= lr / (1 - beta1 ** t) * m / denom
+
+    def _update_array(self, p: Any, grad: np.ndarray, state: dict[str, Any],
+                      group: dict[str, Any], t: int) -> None:
+        # The same update as the float path, written into the state arrays and one scratch
+        # array with out= ufuncs: no array is allocated per step (the step is memory-bound,
+        # so temporaries cost as much as the arithmetic). The last line divides before
+        # scaling, m / denom * step_size, which is PyTorch's order (addcdiv).
+        lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
+        data, m, v = p.data, state["exp_avg"], state["exp_avg_sq"]
+        work = _scratch(self._work, p)
+        if wd != 0:
+            if group["decoupled_weight_decay"]:
+                data *= 1 - lr * wd
+            else:
+                decayed = data * wd   # the one allocation, only with coupled weight decay
+                decayed += grad
+                grad = decayed
+        m *= beta1
+        np.multiply(grad, 1 - beta1, out=work)
+        m += work
+        v *= beta2
+        np.multiply(grad, 1 - beta2, out=work)
+        work *= grad
+        v += work
+        if group["amsgrad"]:
+            v = np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+        np.sqrt(v, out=work)
+        work /= math.sqrt(1 - beta2 ** t)
+        work += group["eps"]
+        np.divide(m, work, out=work)
+        work *= lr / (1 - beta1 ** t)
+        data -= work
 
 
 class AdamW(Adam):

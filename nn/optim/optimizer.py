@@ -53,6 +53,19 @@ def _zeros_like(x: Any) -> Any:
     return np.zeros_like(x) if isinstance(x, np.ndarray) else 0.0
 
 
+def _scratch(work: dict[Any, np.ndarray], p: Any) -> np.ndarray:
+    """A work array shaped like `p.data`, kept between steps so an update allocates nothing.
+
+    Kept in the optimizer's `_work` (not in `state`, whose keys must match PyTorch's and
+    which `state_dict` saves): it holds no information, only memory to write into.
+    """
+    buf = work.get(p)
+    data = p.data
+    if buf is None or buf.shape != data.shape or buf.dtype != data.dtype:
+        buf = work[p] = np.empty_like(data)
+    return buf
+
+
 def _clone(x: Any) -> Any:
     # State must never alias a grad array: zero_grad(set_to_none=False) zeroes grads in place.
     return x.copy() if isinstance(x, np.ndarray) else float(x)
@@ -120,6 +133,7 @@ class Optimizer(ABC):
             # parameters by position) is the same here, so reject them here too.
             raise TypeError(_SET_ERROR)
         self.defaults = defaults
+        self._work: dict[Any, np.ndarray] = {}   # per-parameter scratch arrays (_scratch)
         self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)

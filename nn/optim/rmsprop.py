@@ -22,7 +22,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .optimizer import Optimizer, _check_range, _sqrt, _zeros_like
+import numpy as np
+
+from .optimizer import Optimizer, _check_range, _scratch, _sqrt, _zeros_like
 
 
 class RMSprop(Optimizer):
@@ -55,6 +57,9 @@ class RMSprop(Optimizer):
             if group["centered"]:
                 state["grad_avg"] = _zeros_like(p.data)
         state["step"] += 1
+        if isinstance(p.data, np.ndarray):
+            self._update_array(p, grad, state, group)
+            return
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p.data
         s = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * grad * grad
@@ -68,3 +73,37 @@ class RMSprop(Optimizer):
             p.data -= group["lr"] * buf
         else:
             p.data -= group["lr"] * grad / denom
+
+    def _update_array(self, p: Any, grad: np.ndarray, state: dict[str, Any],
+                      group: dict[str, Any]) -> None:
+        # The float path's arithmetic in place (out= ufuncs, one scratch array). The last
+        # step scales after dividing, lr·(g/d), which is PyTorch's order (addcdiv).
+        alpha, momentum, data = group["alpha"], group["momentum"], p.data
+        work = _scratch(self._work, p)
+        if group["weight_decay"] != 0:
+            grad = grad + group["weight_decay"] * data   # only with weight decay
+        s = state["square_avg"]
+        s *= alpha
+        np.multiply(grad, 1 - alpha, out=work)
+        work *= grad
+        s += work
+        if group["centered"]:
+            a = state["grad_avg"]
+            a *= alpha
+            np.multiply(grad, 1 - alpha, out=work)
+            a += work
+            np.multiply(a, a, out=work)
+            np.subtract(s, work, out=work)
+            np.sqrt(work, out=work)
+        else:
+            np.sqrt(s, out=work)
+        work += group["eps"]
+        np.divide(grad, work, out=work)
+        if momentum > 0:
+            buf = state["momentum_buffer"]
+            buf *= momentum
+            buf += work
+            np.multiply(buf, group["lr"], out=work)
+        else:
+            work *= group["lr"]
+        data -= work

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .optimizer import Optimizer, _check_range, _clone
+import numpy as np
+
+from .optimizer import Optimizer, _check_range, _clone, _scratch
 
 
 class SGD(Optimizer):
@@ -45,6 +47,9 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        if isinstance(p.data, np.ndarray):
+            self._update_array(p, grad, state, group)
+            return
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * p.data
         momentum = group["momentum"]
@@ -57,3 +62,38 @@ class SGD(Optimizer):
             state["momentum_buffer"] = buf
             grad = grad + momentum * buf if group["nesterov"] else buf
         p.data -= group["lr"] * grad
+
+    def _update_array(self, p: Any, grad: np.ndarray, state: dict[str, Any],
+                      group: dict[str, Any]) -> None:
+        # The float path's arithmetic, written into the momentum buffer and one scratch
+        # array (out= ufuncs) instead of allocating new arrays every step.
+        data = p.data
+        work = _scratch(self._work, p)
+        wd, momentum = group["weight_decay"], group["momentum"]
+        if wd != 0:
+            np.multiply(data, wd, out=work)
+            work += grad
+            grad = work
+        if momentum != 0:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.array(grad)  # a copy: never aliases grad
+            else:
+                buf *= momentum
+                keep = 1 - group["dampening"]
+                if keep == 1:
+                    buf += grad
+                else:                      # no Nesterov with dampening: grad is not reused
+                    np.multiply(grad, keep, out=work)
+                    buf += work
+            if group["nesterov"]:
+                if grad is work:
+                    work += momentum * buf
+                else:
+                    np.multiply(buf, momentum, out=work)
+                    work += grad
+                grad = work
+            else:
+                grad = buf
+        np.multiply(grad, group["lr"], out=work)
+        data -= work

@@ -353,6 +353,16 @@ def render(expr: str, at: Sequence, output: str, rankdir: str, no_grad: bool, ed
         _write("the steps", steps, lambda: frames.save(steps))
 
 
+def _folder(path: str) -> Path:
+    """The output folder, created if missing; a one-line error if it cannot be."""
+    folder = Path(path)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise click.ClickException(f"cannot create {folder}: {err.strerror or err}") from None
+    return folder
+
+
 def _viz() -> Any:
     import viz
     return viz
@@ -499,11 +509,7 @@ def demo(out_dir: str) -> None:
     for v in (x1, x2, w1, w2, b, n, o):
         click.echo(f"  {v.label:>3}  data={v.data:+.4f}  grad={v.grad:+.4f}")
     viz = _viz()
-    folder = Path(out_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise click.ClickException(f"cannot create {folder}: {err.strerror or err}") from None
+    folder = _folder(out_dir)
     drawing = viz.draw(o)
     _write("the drawing", folder / "neuron.svg",
            lambda: drawing.save(str(folder / "neuron.svg"), format="svg"))
@@ -602,11 +608,7 @@ def train(dataset: str, hidden: List[int], activation: str, epochs: int, lr: Opt
     optimizer = (nn.optim.Adam(params, lr=lr) if optimizer_name == "adam" else
                  nn.optim.SGD(params, lr=lr, momentum=0.9 if optimizer_name == "momentum" else 0))
     monitor = nn.GradientMonitor()
-    folder = Path(out_dir)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise click.ClickException(f"cannot create {folder}: {err.strerror or err}") from None
+    folder = _folder(out_dir)
     click.echo(f"training a {engine} MLP {X.shape[1]} -> {' -> '.join(map(str, hidden))} -> "
                f"{nout} ({activation}) on {dataset}: {len(train_data[1])} train / "
                f"{len(val_data[1])} validation samples, {optimizer_name} lr={lr:g}")

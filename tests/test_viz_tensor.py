@@ -98,10 +98,7 @@ def test_tensor_backward_steps_final_frame_matches_backward():
 
 
 def test_tensor_layers_cluster_by_module():
-    torch_like = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1)) \
-        if hasattr(nn, "Sequential") else None
-    if torch_like is None:
-        pytest.skip("nn.Sequential not available")
+    torch_like = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
     out = torch_like(Tensor(np.ones((2, 3)), label="x"))
     loss = out.sum()
     loss.backward()

@@ -27,6 +27,7 @@ import numpy as np
 from autograd.graph import topological_order
 from autograd.value import Value
 
+from .clip import clip_grad_norm_, clip_grad_value_, get_total_norm, two_norm
 from .module import Module
 from .scalar import Layer
 
@@ -155,16 +156,7 @@ def layer_groups(model: Module) -> List[Tuple[str, Module, List[Any]]]:
 
 def _norm(values: List[Any]) -> float:
     """The 2-norm of a group of floats and arrays, as if concatenated; None entries skipped."""
-    total = 0.0
-    for v in values:
-        if v is None:
-            continue
-        if type(v) is float or isinstance(v, (int, np.floating)):
-            total += float(v) * float(v)
-        else:
-            a = np.asarray(v, dtype=np.float64)
-            total += float(np.vdot(a, a))
-    return math.sqrt(total) if total == total else math.nan
+    return two_norm(v for v in values if v is not None)
 
 
 def _theme() -> Any:
@@ -341,7 +333,6 @@ class GradientClipping(Callback):
         self.norms: List[float] = []
 
     def on_backward_end(self, state: Any) -> None:
-        from .clip import clip_grad_norm_, clip_grad_value_, get_total_norm
         params = state.model.parameters()
         if self.max_norm is not None:
             self.norms.append(clip_grad_norm_(params, self.max_norm))

@@ -36,6 +36,24 @@ def _as_list(parameters: Any) -> list[Any]:
     return parameters
 
 
+def two_norm(values: Iterable[Any]) -> float:
+    """The 2-norm of floats and arrays together, as if concatenated, in float64.
+
+    Python floats take a fast path: a scalar model has one float grad per weight.
+
+    >>> two_norm([3.0, np.array([[4.0]])]), two_norm([])
+    (5.0, 0.0)
+    """
+    total = 0.0
+    for v in values:
+        if type(v) is float or isinstance(v, (int, np.floating)):
+            total += float(v) * float(v)
+        else:
+            a = np.asarray(v, dtype=np.float64)
+            total += float(np.vdot(a, a))
+    return math.sqrt(total)
+
+
 def get_total_norm(grads: Iterable[Any], norm_type: float | str = 2.0,
                    error_if_nonfinite: bool = False) -> float:
     """The p-norm of all grads together, as if they were concatenated into one vector.
@@ -47,11 +65,14 @@ def get_total_norm(grads: Iterable[Any], norm_type: float | str = 2.0,
     (5.0, 3.0)
     """
     p = float(norm_type)
-    norms = [abs(float(g)) if isinstance(g, Real) else np.linalg.norm(np.ravel(g), p)
-             for g in grads]
-    if not norms:
-        return 0.0
-    total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), p))
+    if p == 2.0:
+        total = two_norm(grads)
+    else:
+        norms = [abs(float(g)) if isinstance(g, Real) else np.linalg.norm(np.ravel(g), p)
+                 for g in grads]
+        if not norms:
+            return 0.0
+        total = float(np.linalg.norm(np.asarray(norms, dtype=np.float64), p))
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {p} for gradients from `parameters` is "
                            f"non-finite ({total}), so it cannot be clipped. To disable this "

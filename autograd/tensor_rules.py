@@ -537,8 +537,24 @@ _rule("std", "std", 1,
 
 # ---- softmax family: stable for logits of ±1e4 (the max is subtracted first) ----
 
+def _max_keepdims(a: np.ndarray, axes: Any) -> np.ndarray:
+    """np.max(a, axis=axes, keepdims=True), the same values, fast for short rows.
+
+    NumPy reduces a short trailing axis (say 10 class logits per row) one row at a time:
+    24 us for (256, 10), 5x the whole softmax's arithmetic. Copying the axis to the front
+    turns the reduction into an elementwise maximum of whole rows (4 us). The max is exact,
+    so the result does not depend on the order (NaN propagates either way).
+    """
+    if type(axes) is tuple and len(axes) == 1:
+        axes = axes[0]
+    if type(axes) is int and a.ndim > 1 and axes != 0 and a.shape[axes] <= 64:
+        front = np.ascontiguousarray(np.moveaxis(a, axes, 0))
+        return np.moveaxis(np.maximum.reduce(front, axis=0, keepdims=True), 0, axes)
+    return np.max(a, axis=axes, keepdims=True)
+
+
 def _max_shift(a: np.ndarray, axes: Any) -> np.ndarray:
-    m = np.max(a, axis=axes, keepdims=True)
+    m = _max_keepdims(a, axes)
     if not np.isfinite(m).all():
         # A slice whose max is ±inf would give inf - inf = nan; shift it by 0 instead.
         m = np.where(np.isfinite(m), m, 0.0)

@@ -132,15 +132,18 @@ class TrainState:
         self.loss_value = math.nan
         self.logs: Dict[str, float] = {}
         self.stop_training = False
-        self.stop_reason: Optional[str] = None
         self.has_val = False
         self._bar = progress
+
+    @property
+    def stop_reason(self) -> Optional[str]:
+        """Why training is ending (the first `stop` reason), kept in the history."""
+        return self.history.stop_reason
 
     def stop(self, reason: str) -> None:
         """End training after the current step (the optimizer does not take it)."""
         self.stop_training = True
-        if self.stop_reason is None:
-            self.stop_reason = reason
+        if self.history.stop_reason is None:
             self.history.stop_reason = reason
 
     def log(self, message: str) -> None:

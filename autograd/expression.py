@@ -35,6 +35,7 @@ import contextlib
 import difflib
 import math
 import numbers
+import operator
 import unicodedata
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -52,6 +53,7 @@ FUNCTIONS: Dict[str, Tuple[int, int]] = {
     "max": (2, 2), "min": (2, 2),
 }
 _METHOD = {"max": "maximum", "min": "minimum"}   # function name -> Value method
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
 # Names people reach for that difflib cannot map to ours.
 _HINTS = {"pow": "write a ** b", "ln": "log is the natural logarithm",
           "exp2": "write 2 ** x", "log10": "write log(x) / log(10)",
@@ -566,15 +568,8 @@ def _apply(node: Node, values: List[Any], leaves: Dict[str, Value]) -> Value:
         return -operands[0]
     if kind == "bin":
         a, b = operands
-        op = node.op
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            return a / b
+        if node.op != "**":
+            return _ARITHMETIC[node.op](a, b)
         # A constant exponent is a number, so x**2 is one '**2' node with d/dx = 2x;
         # an exponent with variables makes a 'pow' node, differentiable in both.
         return a ** b.data if node.args[1].constant else a ** b

@@ -547,9 +547,11 @@ def _max_keepdims(a: np.ndarray, axes: Any) -> np.ndarray:
     """
     if type(axes) is tuple and len(axes) == 1:
         axes = axes[0]
-    if type(axes) is int and a.ndim > 1 and axes != 0 and a.shape[axes] <= 64:
-        front = np.ascontiguousarray(np.moveaxis(a, axes, 0))
-        return np.moveaxis(np.maximum.reduce(front, axis=0, keepdims=True), 0, axes)
+    if type(axes) is int and a.ndim > 1:
+        k = axes % a.ndim
+        if k and a.shape[k] <= 64:  # swapaxes, not moveaxis: 1 us instead of 9
+            front = np.ascontiguousarray(a.swapaxes(0, k))
+            return np.maximum.reduce(front, axis=0, keepdims=True).swapaxes(0, k)
     return np.max(a, axis=axes, keepdims=True)
 
 

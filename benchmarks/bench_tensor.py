@@ -5,15 +5,17 @@ MLP 2-16-16-1 on a batch of 100 with logistic (binary) cross-entropy; ReLU hidde
 Adam(lr=1e-3). One step = forward, loss, zero_grad (set to None), backward, Adam update.
 
 glassgrad's side uses only engine ops: `linear` (one fused node per layer), `relu`, and an
-inline logsumexp-based loss; Adam is `nn.optim.Adam` when present, else an inline copy of
-PyTorch's update. PyTorch's side is idiomatic: nn.Linear, F.cross_entropy /
+inline logsumexp-based loss; Adam is `nn.optim.Adam` (in place on the arrays) when present,
+else an inline copy of PyTorch's update. PyTorch's side is idiomatic: nn.Linear, F.cross_entropy /
 F.binary_cross_entropy_with_logits, torch.optim.Adam (its default foreach implementation).
 
 Each library runs in its own worker process (in one process, PyTorch's OpenMP threads and
 NumPy's OpenBLAS threads spin against each other on a small machine and slow both), with
 its default thread count and with one thread (on a busy 2-core machine a thread pool can
 lose to one thread); the workers alternate over several rounds so all see the same machine
-load, figures are medians, and each library is represented by its faster setting.
+load, figures are medians, and each library is represented by its faster setting. The
+like-with-like ratios (both at their default thread count, both at one thread) are printed
+too: the threads a worker really got are asked from OpenBLAS and from torch.
 
 Reported per model: the step time of each and the ratio; where the time goes (forward +
 backward alone, the optimizer step alone, and the step's 8 matmuls in bare NumPy/OpenBLAS
@@ -222,6 +224,21 @@ def _median_ms(fn, repeats):
     return 1e3 * statistics.median(times)
 
 
+def _openblas_threads():
+    """How many threads NumPy's OpenBLAS will use (None if it cannot be asked)."""
+    import ctypes
+    import glob
+    libs = glob.glob(os.path.join(os.path.dirname(np.__file__), "..", "numpy.libs",
+                                  "*openblas*"))
+    for path in libs:
+        lib = ctypes.CDLL(path)
+        for name in ("scipy_openblas_get_num_threads64_", "openblas_get_num_threads64_",
+                     "openblas_get_num_threads"):
+            if hasattr(lib, name):
+                return getattr(lib, name)()
+    return None
+
+
 def worker(lib, model, steps, threads):
     if lib == "torch" and threads:
         import torch
@@ -263,6 +280,8 @@ def worker(lib, model, steps, threads):
     if lib == "torch":
         result["version"] = runner.torch.__version__
         result["threads"] = runner.torch.get_num_threads()
+    else:
+        result["blas_threads"] = _openblas_threads()
     print(json.dumps(result))
 
 
@@ -312,7 +331,7 @@ def main():
             by_threads = {t: med[lib, t]["step"] for t in (0, 1)}
             t = min(by_threads, key=by_threads.get)
             best[lib] = med[lib, t]
-            default = runs[lib, 0][0].get("threads", "default")
+            default = runs[lib, 0][0].get("threads", runs[lib, 0][0].get("blas_threads"))
             name = "glassgrad" if lib == "ours" else f"PyTorch {runs[lib, 0][0]['version']}"
             print(f"  {name + ' step':<24}{best[lib]['step']:7.3f} ms   ({default} threads: "
                   f"{by_threads[0]:.3f} ms, 1 thread: {by_threads[1]:.3f} ms; "
@@ -322,6 +341,10 @@ def main():
             theirs, tfirst = best["torch"], runs["torch", 0][0]
             print(f"  ratio ours / PyTorch    {ours['step'] / theirs['step']:7.2f}x   "
                   f"(each at its faster thread setting)")
+            same = {t: med["ours", t]["step"] / med["torch", t]["step"] for t in (0, 1)}
+            print(f"    like with like: both at their default threads (OpenBLAS "
+                  f"{first.get('blas_threads', '?')}, PyTorch {tfirst['threads']}) "
+                  f"{same[0]:.2f}x, both at 1 thread {same[1]:.2f}x")
         if "torch" in best:
             for key, what in (("engine", "forward + backward (the engine's part)"),
                               ("optimizer", "optimizer step"),
@@ -331,7 +354,10 @@ def main():
         else:
             print(f"    forward + backward {ours['engine']:.3f} ms, optimizer "
                   f"{ours['optimizer']:.3f} ms, the step's 8 matmuls {ours['gemm']:.3f} ms")
-        print(f"  ours / bare-NumPy matmuls of the step: {ours['step'] / ours['gemm']:.2f}x")
+        line = f"  step / its own bare matmuls: ours {ours['step'] / ours['gemm']:.2f}x"
+        if "torch" in best:
+            line += f", PyTorch {theirs['step'] / theirs['gemm']:.2f}x"
+        print(line + " (what each library adds around its BLAS)")
         line = f"  loss after {2 * N_BATCHES} steps: ours {first['loss']:.6f}"
         if "torch" in best:
             lt = tfirst["loss"]

@@ -5,9 +5,10 @@ MLP 2-16-16-1 on a batch of 100 with logistic (binary) cross-entropy; ReLU hidde
 Adam(lr=1e-3). One step = forward, loss, zero_grad (set to None), backward, Adam update.
 
 glassgrad's side uses only engine ops: `linear` (one fused node per layer), `relu`, and an
-inline logsumexp-based loss; Adam is `nn.optim.Adam` (in place on the arrays) when present,
-else an inline copy of PyTorch's update. PyTorch's side is idiomatic: nn.Linear, F.cross_entropy /
-F.binary_cross_entropy_with_logits, torch.optim.Adam (its default foreach implementation).
+inline logsumexp-based loss; Adam is `nn.optim.Adam` (in place on the arrays) when
+present, else an inline copy of PyTorch's update. PyTorch's side is idiomatic: nn.Linear,
+F.cross_entropy / F.binary_cross_entropy_with_logits, torch.optim.Adam (its single-tensor
+implementation: PyTorch's default on CPU, where it has no foreach kernels).
 
 Each library runs in its own worker process (in one process, PyTorch's OpenMP threads and
 NumPy's OpenBLAS threads spin against each other on a small machine and slow both), with

@@ -26,7 +26,8 @@ class Node:
     """The node protocol shared by `Value` and `Tensor`; all that `viz` and the traversal read.
 
     Subclasses hold `data`, `grad`, `label`, `_parents` (an ordered tuple), `_op`, `_arg`
-    (the op's parameter, e.g. an exponent), `_seq` and `_scope` in their own `__slots__`.
+    (the op's parameter, e.g. an exponent), `_seq`, `_scope` and `_mark` (the traversal's
+    visit mark) in their own `__slots__`.
     """
 
     __slots__ = ()
@@ -47,17 +48,18 @@ class Node:
 
 def topological_order(roots: Any) -> List[Any]:
     """All nodes reachable from `roots` (a node or an iterable of nodes), parents first."""
-    found = list(roots) if isinstance(roots, (list, tuple)) else [roots]
-    # Nodes hash by identity (Tensor keeps object.__hash__ although its == is elementwise;
-    # a set compares hashes before ever calling ==), so they go in the set directly.
-    seen = set(found)
-    add = seen.add
+    stamp = object()  # this walk's visit mark: cheaper than hashing every node into a set
+    found = []
+    for root in (roots if isinstance(roots, (list, tuple)) else [roots]):
+        if root._mark is not stamp:
+            root._mark = stamp
+            found.append(root)
     append = found.append
     # `found` grows while we iterate over it: a breadth-first walk with no recursion.
     for node in found:
         for parent in node._parents:
-            if parent not in seen:
-                add(parent)
+            if parent._mark is not stamp:
+                parent._mark = stamp
                 append(parent)
     # The walk meets nodes roughly newest-first; reversing first hands timsort a nearly
     # sorted list, which it sorts in about half the time.

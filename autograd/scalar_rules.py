@@ -219,7 +219,7 @@ _rule("binary_cross_entropy", "BCE", _bce, _bce_local)
 # n-ary: a neuron's pre-activation w·x + b as one node. Operands are (*w, b, *x), arg = len(w).
 # Summed in micrograd's order (b + w0 x0 + w1 x1 + ...) so both engines give the same bits.
 _rule("affine", "w·x+b",
-      lambda ops, n: sum(map(operator.mul, ops[:n], ops[n + 1:]), ops[n]),
+      lambda w, b, x: sum(map(operator.mul, w, x), b),
       lambda out, ops, n: (*ops[n + 1:], 1.0, *ops[:n]))
 
 

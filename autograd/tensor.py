@@ -92,6 +92,7 @@ def _leaf(data: np.ndarray, label: str = "") -> "Tensor":
     t._op = ""
     t._arg = None
     t._seq = next_seq()
+    t._mark = None
     t._scope = STATE.scope
     return t
 
@@ -136,6 +137,7 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
     t.label = ""
     t._arg = arg
     t._seq = next_seq()
+    t._mark = None
     t._scope = STATE.scope
     if STATE.grad_enabled:
         for p in parents:
@@ -275,7 +277,7 @@ class Tensor(Node):
     """
 
     __slots__ = ("data", "grad", "label", "_requires_grad", "_op", "_parents", "_arg",
-                 "_seq", "_scope", "__weakref__")
+                 "_seq", "_scope", "_mark", "__weakref__")
     # Hashable by identity although == is elementwise (graph walks put nodes in sets).
     __hash__ = object.__hash__
     # ndarray (op) Tensor defers to Tensor's reflected operator instead of looping.
@@ -293,6 +295,7 @@ class Tensor(Node):
         self._op = ""
         self._arg: Any = None
         self._seq = next_seq()
+        self._mark = None
         self._scope = STATE.scope
         if requires_grad:
             self.requires_grad = True

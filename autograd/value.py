@@ -46,6 +46,7 @@ def _node(data: float, parents: tuple, op: str, arg: Any = None) -> "Value":
     v.label = ""
     v._arg = arg
     v._seq = next_seq()
+    v._mark = None
     if STATE.grad_enabled:
         v._parents = parents
         v._op = op
@@ -105,7 +106,7 @@ class Value(Node):
     """
 
     __slots__ = ("data", "grad", "label", "_op", "_parents", "_arg", "_seq", "_scope",
-                 "__weakref__")
+                 "_mark", "__weakref__")
 
     def __init__(self, data: Any, _children: Iterable["Value"] = (), _op: str = "",
                  label: str = "") -> None:
@@ -116,6 +117,7 @@ class Value(Node):
         self._parents = tuple(_children)
         self._arg = None
         self._seq = next_seq()
+        self._mark = None
         self._scope = STATE.scope
 
     # ---- the node protocol ----
@@ -343,5 +345,5 @@ def affine(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Valu
     n = len(weights)
     if len(xs) != n:
         raise ValueError(f"affine: {n} weights but {len(xs)} inputs")
-    operands = (*weights, bias, *xs)
-    return _node(_FORWARD["affine"]([p.data for p in operands], n), operands, "affine", n)
+    data = _FORWARD["affine"](list(map(_data, weights)), bias.data, list(map(_data, xs)))
+    return _node(data, (*weights, bias, *xs), "affine", n)

@@ -335,3 +335,13 @@ def test_random_dags_match_torch(case):
     for v, t in zip(inputs, tins):
         expected = 0.0 if t.grad is None else t.grad.item()
         assert v.grad == pytest.approx(expected, rel=1e-9, abs=1e-12)
+
+
+def test_traversals_do_not_interfere_and_roots_may_repeat():
+    # Each walk uses its own visit mark: a second walk (or a repeated root) sees every node.
+    a = Value(1.0)
+    b = a * 2.0
+    c = b + a
+    first = topological_order(c)
+    second = topological_order([c, c, b])
+    assert first == second and len(first) == 4 and first[-1] is c

@@ -113,11 +113,12 @@ def test_tensor_layers_cluster_by_module():
 class Node:
     """The node protocol and nothing else (no rule tables, no backward)."""
 
-    __slots__ = ("data", "grad", "label", "_parents", "_op", "_seq", "_scope")
+    __slots__ = ("data", "grad", "label", "_parents", "_op", "_seq", "_scope", "_mark")
 
     def __init__(self, data, parents=(), op="", label="", grad=None):
         self.data, self.grad, self.label = data, grad, label
         self._parents, self._op, self._seq = tuple(parents), op, next_seq()
+        self._mark = None
         from autograd.mode import STATE
         self._scope = STATE.scope
 

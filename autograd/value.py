@@ -345,5 +345,13 @@ def affine(weights: Sequence[Value], inputs: Sequence[Any], bias: Value) -> Valu
     n = len(weights)
     if len(xs) != n:
         raise ValueError(f"affine: {n} weights but {len(xs)} inputs")
-    data = _FORWARD["affine"](list(map(_data, weights)), bias.data, list(map(_data, xs)))
-    return _node(data, (*weights, bias, *xs), "affine", n)
+    return _affine(weights, bias, xs)
+
+
+_AFFINE = _FORWARD["affine"]
+
+
+def _affine(weights: Sequence[Value], bias: Value, xs: Inputs) -> Value:
+    # A neuron has already checked its inputs: no second pass over them.
+    data = _AFFINE(list(map(_data, weights)), bias.data, list(map(_data, xs)))
+    return _node(data, (*weights, bias, *xs), "affine", len(weights))

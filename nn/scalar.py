@@ -22,12 +22,13 @@ import math
 import random
 from typing import Any, List, Optional, Sequence, Union
 
-from autograd.value import Value, affine, as_inputs
+from autograd.value import Value, _affine, as_inputs
 
 from .module import Module
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "gelu", "softplus")
 INITS = ("uniform", "he", "xavier")
+_ACTIVATE = {name: getattr(Value, name) for name in ACTIVATIONS if name != "linear"}
 
 
 def _init_weight(init: str, nin: int, nout: int, rng: Any) -> float:
@@ -79,10 +80,10 @@ class Neuron(Module):
         if len(x) != len(self.w):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(x)}")
         if self.fused:
-            act = affine(self.w, x, self.b)
+            act = _affine(self.w, self.b, x)
         else:
             act = sum((wi * xi for wi, xi in zip(self.w, x)), self.b)
-        return act if self.activation == "linear" else getattr(act, self.activation)()
+        return act if self.activation == "linear" else _ACTIVATE[self.activation](act)
 
     def extra_repr(self) -> str:
         return f"{len(self.w)}, activation={self.activation!r}"

@@ -14,6 +14,8 @@ import contextlib
 import difflib
 import json
 import math
+import os
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -54,6 +56,12 @@ class _Group(click.Group):
             raise
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:
+            # The reader went away (`glassgrad grad ... | head -1`): not an error of ours.
+            # Point stdout at devnull so the interpreter's final flush stays quiet too.
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            raise click.exceptions.Exit(1) from None
         except Exception as err:  # noqa: BLE001 - the catch-all the contract asks for
             detail = " ".join(str(err).split())[:200]
             raise click.ClickException(f"internal error: {type(err).__name__}: {detail} "
@@ -485,6 +493,25 @@ def _central_difference(run: _Run, name: str, eps: float) -> float:
     return (plus - minus) / (2 * eps)
 
 
+def lecture_neuron(backward: bool = False) -> "autograd.Value":
+    """Karpathy's lecture neuron o = tanh(x1*w1 + x2*w2 + b), optionally after backward().
+
+    >>> round(lecture_neuron(backward=True).data, 4)
+    0.7071
+    """
+    Value = autograd.Value
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    n = x1 * w1 + x2 * w2 + b
+    n.label = "n"
+    o = n.tanh()
+    o.label = "o"
+    if backward:
+        o.backward()
+    return o
+
+
 @main.command()
 @click.option("--out", "out_dir", default="demo_out", show_default=True,
               help="Where the drawings go.")
@@ -495,18 +522,11 @@ def demo(out_dir: str) -> None:
     Example:
       glassgrad demo            # writes demo_out/neuron.svg and demo_out/steps.html
     """
-    from autograd import Value
-
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    o.backward()
+    o = lecture_neuron(backward=True)
     click.echo("o = tanh(x1*w1 + x2*w2 + b)")
-    for v in (x1, x2, w1, w2, b, n, o):
+    for v in autograd.topological_order(o):
+        if not v.label:
+            continue
         click.echo(f"  {v.label:>3}  data={v.data:+.4f}  grad={v.grad:+.4f}")
     viz = _viz()
     folder = _folder(out_dir)

@@ -429,3 +429,18 @@ def test_fuzz_command_line(tmp_path_factory, expr: str, at: list, command: list)
         assert lines[0].startswith("Error: ") and len(lines) in (1, 3), result.stderr
     else:
         assert result.stdout
+
+
+def test_a_closed_pipe_exits_quietly_not_as_an_internal_error():
+    # `glassgrad grad ... | head -1`: the reader goes away before the output is written.
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    exe = Path(sys.executable).with_name("glassgrad")
+    proc = subprocess.Popen([str(exe), "grad", "x**2*y", "--at", "x=3,y=2", "--order", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert "internal error" not in err and "Traceback" not in err

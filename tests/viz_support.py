@@ -7,6 +7,7 @@ import pytest
 
 from autograd import Value
 from viz import render
+from cli import lecture_neuron
 
 
 def graphviz_pure() -> str:
@@ -18,14 +19,5 @@ def graphviz_pure() -> str:
 
 
 def neuron(backward: bool = False) -> Value:
-    """Karpathy's lecture neuron o = tanh(x1*w1 + x2*w2 + b), optionally after backward()."""
-    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
-    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
-    b = Value(6.8813735870195432, label="b")
-    n = x1 * w1 + x2 * w2 + b
-    n.label = "n"
-    o = n.tanh()
-    o.label = "o"
-    if backward:
-        o.backward()
-    return o
+    """Karpathy's lecture neuron, as `glassgrad demo` builds it."""
+    return lecture_neuron(backward)

@@ -72,6 +72,18 @@ def data(model):
 
 # ---------------------------------------------------------------- glassgrad
 
+
+def gemm_chain(x, ws):
+    """A step's matmuls alone, for either library (both have `@` and `.T`): 3 forward, 3 dW,
+    2 dX (none for the input). Activation values are irrelevant to a GEMM's time."""
+    acts = [x]
+    for w in ws:
+        acts.append(acts[-1] @ w.T)
+    for i in reversed(range(len(ws))):
+        acts[i + 1].T @ acts[i]
+        if i:
+            acts[i + 1] @ ws[i]
+
 class _InlineAdam:
     """PyTorch's Adam update (no weight decay), in place on the parameters' arrays."""
 
@@ -133,15 +145,8 @@ class Ours:
         loss.backward()
 
     def gemms(self, x):
-        """The step's matmuls in bare NumPy: 3 forward, 3 dW, 2 dX (none for the input)."""
-        ws = [w.data for w, _ in self.layers]
-        acts = [x.data]
-        for w in ws:
-            acts.append(acts[-1] @ w.T)
-        for i in reversed(range(len(ws))):
-            acts[i + 1].T @ acts[i]
-            if i:
-                acts[i + 1] @ ws[i]
+        """The step's matmuls in bare NumPy."""
+        gemm_chain(x.data, [w.data for w, _ in self.layers])
 
     def memory(self, x, y):
         from autograd import topological_order
@@ -187,14 +192,8 @@ class Torch:
         loss.backward()
 
     def gemms(self, x):
-        ws = [m.weight.detach() for m in self.model if hasattr(m, "weight")]
-        acts = [x]
-        for w in ws:
-            acts.append(acts[-1] @ w.T)
-        for i in reversed(range(len(ws))):
-            acts[i + 1].T @ acts[i]
-            if i:
-                acts[i + 1] @ ws[i]
+        """The step's matmuls in bare PyTorch."""
+        gemm_chain(x, [m.weight.detach() for m in self.model if hasattr(m, "weight")])
 
     def memory(self, x, y):
         saved = []

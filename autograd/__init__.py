@@ -14,6 +14,7 @@ from .differentiate import grad
 from .errors import DivisionByZero, DomainError, GradcheckError, Overflow
 from .functions import (abs, cos, elu, exp, gelu, leaky_relu, log, maximum, minimum, relu,
                         sigmoid, sin, softplus, sqrt, tanh)
+from .function import Function, FunctionCtx
 from .gradcheck import gradcheck
 from .graph import topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -33,5 +34,5 @@ __all__ = [
     "softplus", "sin", "cos", "abs", "maximum", "minimum", "__version__",
     "Tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye",
     "zeros_like", "ones_like", "manual_seed", "cat", "concatenate", "stack", "where",
-    "matmul", "linear", "detect_anomaly", "AnomalyError",
+    "matmul", "linear", "detect_anomaly", "AnomalyError", "Function", "FunctionCtx",
 ]

@@ -38,7 +38,7 @@ import numpy as np
 
 from .anomaly import check_backward, check_forward
 from .graph import Node, next_seq, topological_order
-from .mode import STATE
+from .mode import STATE, THREAD
 from .tensor_rules import ARRAY_MATH, RULES, unbroadcast
 from .value import Value
 
@@ -93,7 +93,7 @@ def _leaf(data: np.ndarray, label: str = "") -> "Tensor":
     t._arg = None
     t._seq = next_seq()
     t._mark = None
-    t._scope = STATE.scope
+    t._scope = THREAD.recording.scope
     return t
 
 
@@ -138,8 +138,9 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
     t._arg = arg
     t._seq = next_seq()
     t._mark = None
-    t._scope = STATE.scope
-    if STATE.grad_enabled:
+    state = THREAD.recording
+    t._scope = state.scope
+    if state.grad_enabled:
         for p in parents:
             if p._requires_grad:
                 t._requires_grad = True
@@ -296,7 +297,7 @@ class Tensor(Node):
         self._arg: Any = None
         self._seq = next_seq()
         self._mark = None
-        self._scope = STATE.scope
+        self._scope = THREAD.recording.scope
         if requires_grad:
             self.requires_grad = True
 
@@ -786,7 +787,7 @@ class Tensor(Node):
 
     # ---- in place (refused inside a recorded graph; use them under no_grad) ----
     def _inplace(self, name: str) -> np.ndarray:
-        if self._requires_grad and STATE.grad_enabled:
+        if self._requires_grad and THREAD.recording.grad_enabled:
             if not self._parents:
                 raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used "
                                    f"in an in-place operation.")

@@ -35,6 +35,8 @@ from typing import Any, Callable, Dict, NamedTuple, Sequence, Tuple
 
 import numpy as np
 
+from .scalar_rules import made_by_apply
+
 SOFTPLUS_THRESHOLD = 20.0  # PyTorch's default: above it softplus(x) = x, slope exactly 1
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT1_2 = math.sqrt(0.5)
@@ -590,6 +592,12 @@ _rule("softmax", "softmax", 1, _quiet(_softmax_forward),
       lambda B, g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)))
 _rule("log_softmax", "log_softmax", 1, _quiet(_log_softmax_forward),
       lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True))
+
+
+# ---- custom ops: an autograd.Function's node; its ctx (the arg) runs the user's backward ----
+
+_rule("function", "", 0, made_by_apply,
+      lambda B, g, out, ops, ctx, need: ctx.vector_jacobian(g, ops, B is not ARRAY_MATH))
 
 
 # ---- binary cross-entropy: PyTorch's clamps cannot be composed from the ops above ----

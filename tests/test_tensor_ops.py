@@ -49,7 +49,24 @@ def _softplus(a, beta=1.0, threshold=20.0):
     return np.where(a * beta > threshold, a, np.log1p(np.exp(a * beta)) / beta)
 
 
+class _Cube(autograd.Function):
+    """x³ as a custom op; backward in differentiable ops, so second order works too."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        return grad * 3.0 * x * x
+
+
 CASES = [
+    # a custom autograd.Function goes through the same checks as a built-in op
+    Case("function", lambda a: _Cube.apply(a), lambda a: a ** 3, ((3, 4),),
+         torch_fn=lambda a: a ** 3),
     # binary elementwise, broadcasting built into the shapes
     Case("+", lambda a, b: a + b, lambda a, b: a + b, ((3, 1), (4,))),
     Case("-", lambda a, b: a - b, lambda a, b: a - b, ((2, 3, 4), (3, 1))),

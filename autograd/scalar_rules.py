@@ -10,8 +10,8 @@ with plain arithmetic, so the same function serves three uses:
 Conventions at kinks follow PyTorch: relu'(0) = 0, abs'(0) = 0, leaky_relu'(0) = alpha,
 max/min ties split the gradient 0.5/0.5, sqrt'(0) = +inf.
 
-Where PyTorch's backward *selects* (a mask: relu, the losing side of maximum/minimum, a zero
-power), the rule returns `MASKED`, a zero that backward never multiplies: the operand gets
+Where PyTorch's backward *selects* (a mask: relu, the losing side of maximum/minimum, the
+base of a zero power), the rule returns `MASKED`, a zero that backward never multiplies: the operand gets
 no gradient even when the incoming one is inf or nan (0 * inf would be nan). Everywhere
 else backward multiplies, so inf and nan appear exactly where PyTorch's do. Local
 derivatives are computed in IEEE arithmetic (`power`, `quotient`): backward never raises on
@@ -247,9 +247,10 @@ _rule("-", "−", operator.sub, lambda out, a, b, arg: (1.0, -1.0))
 _rule("*", "×", operator.mul, lambda out, a, b, arg: (b, a))
 # PyTorch's order, -(out / b): -a / (b * b) would underflow b * b to 0 at b = 1e-200.
 _rule("/", "÷", _div, lambda out, a, b, arg: (_divide(1.0, b), -_divide(out, b)))
-# No gradient to the exponent where a = 0 and b >= 0 (PyTorch's mask: 0 * log 0).
+# The exponent's derivative is 0 where a = 0 and b >= 0 (not 0 * log 0 = nan); PyTorch then
+# multiplies it by the gradient (grad * where(...)), so it is a plain 0, not a mask.
 _rule("pow", "^", _pow_values,
-      lambda out, a, b, arg: (_dpow(a, b), MASKED if _num(a) == 0.0 and _num(b) >= 0.0
+      lambda out, a, b, arg: (_dpow(a, b), 0.0 if _num(a) == 0.0 and _num(b) >= 0.0
                               else out * _log(a)))
 _rule("maximum", "max", _maximum, lambda out, a, b, arg: _tie_split(a, b))
 _rule("minimum", "min", _minimum, lambda out, a, b, arg: _tie_split(b, a))

@@ -39,7 +39,7 @@ import numpy as np
 from .anomaly import check_backward, check_forward
 from .graph import Node, next_seq, topological_order
 from .mode import STATE, THREAD
-from .tensor_rules import ARRAY_MATH, RULES, unbroadcast
+from .tensor_rules import ARRAY_MATH, RULES, WHOLE, unbroadcast
 from .value import Value
 
 _new = object.__new__
@@ -248,7 +248,7 @@ def _index_item(i: Any) -> Any:
     if isinstance(i, Tensor):
         i = i.data
     elif isinstance(i, list):
-        i = np.asarray(i)
+        i = np.asarray(i) if i else np.zeros(0, dtype=np.intp)  # x[[]]: empty, as PyTorch
     elif isinstance(i, Value):
         raise TypeError(f"index: {_MIX}")
     if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
@@ -577,12 +577,12 @@ class Tensor(Node):
             return _binary("maximum" if op == "max" else "minimum", self, dim)
         dim, keep = _spelling(op, dim, axis, keepdim, keepdims)
         if dim is None:
-            return _unary(op, self, (None, keep, op == "max", None))
+            return _unary(op, self, (None, keep, op == "max", WHOLE))
         if isinstance(dim, (tuple, list)):
             raise TypeError(f"{op}: dim must be one int; use a{op}(dim) for several dims")
         d = _dim(dim, self.data.ndim, op)
         if self.data.ndim == 0:
-            return ValuesIndices(_unary(op, self, (None, keep, op == "max", None)),
+            return ValuesIndices(_unary(op, self, (None, keep, op == "max", WHOLE)),
                                  _leaf(np.zeros((), dtype=np.int64)))
         pick = np.argmax if op == "max" else np.argmin
         index = pick(self.data, axis=d, keepdims=True)

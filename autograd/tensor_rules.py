@@ -144,6 +144,8 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
     # (A two-branch np.where version is 8x slower on mixed signs.)
     with np.errstate(over="ignore"):
         e = np.exp(-a)
+    if type(e) is not np.ndarray:  # a 0-d input gives a NumPy scalar: nothing to reuse
+        return np.asarray(1.0 / (1.0 + e))
     e += 1.0
     return np.reciprocal(e, out=e)
 
@@ -158,11 +160,12 @@ def _masked(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
     `g * mask` is ~8x faster than np.where for a random mask (np.where mispredicts a
     branch per element); where g holds inf or nan a product would leave nan (0 * inf)
-    where PyTorch gives 0, so that rare case is patched afterwards.
+    where PyTorch gives 0, so that rare case is redone with np.where (which also works
+    on 0-d inputs, where the product is a NumPy scalar).
     """
     out = g * mask
     if not np.isfinite(out).all():
-        out[~np.broadcast_to(mask, out.shape)] = 0
+        out = np.where(mask, g, np.zeros((), dtype=out.dtype))
     return out
 
 
@@ -264,14 +267,15 @@ _rule("/", "÷", 2, _quiet(lambda a, b, arg: a / b),
 
 
 def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[bool]) -> tuple:
-    # PyTorch's conventions: no gradient to the base where the exponent is 0 (avoids
-    # 0 * inf), none to the exponent where base == 0 and exponent >= 0 (avoids 0 * log 0).
+    # PyTorch's conventions: the base's gradient is masked where the exponent is 0 (a
+    # select: no 0 * inf); the exponent's derivative is 0 where base == 0 and exponent >= 0
+    # (not 0 * log 0), then multiplied by g, as PyTorch's grad * where(...).
     ra, rb = B.raw(a), B.raw(b)
     ga = gb = None
     if need[0]:
         ga = B.mask(g * b * a ** (b - 1.0), rb != 0)
     if need[1]:
-        gb = B.mask(g * out * B.log(a), (ra != 0) | (rb < 0))
+        gb = g * B.mask(out * B.log(a), (ra != 0) | (rb < 0))
     return ga, gb
 
 
@@ -335,8 +339,9 @@ def _linear_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], arg: Any,
     if need[0]:
         grads[0] = g @ w
     if need[1]:
-        rows = g.reshape((-1, g.shape[-1])) if len(g.shape) != 2 else g
-        xs = x.reshape((-1, x.shape[-1])) if len(x.shape) != 2 else x
+        # Explicit row counts, not -1: a layer with 0 outputs has size-0 rows.
+        rows = g.reshape((math.prod(g.shape[:-1]), g.shape[-1])) if len(g.shape) != 2 else g
+        xs = x.reshape((math.prod(x.shape[:-1]), x.shape[-1])) if len(x.shape) != 2 else x
         grads[1] = rows.T @ xs
     if len(ops) == 3 and need[2]:
         grads[2] = g  # unbroadcast sums the batch axes
@@ -348,18 +353,28 @@ _rule("linear", "xWᵀ+b", 0, _linear_forward, _linear_vjp)
 
 # ---- unary elementwise ----
 
+def _power(a: np.ndarray, k: float) -> np.ndarray:
+    """a ** k as PyTorch computes it: NumPy's `**` already uses sqrt for 0.5, a product for
+    2 and a reciprocal for -1 (as PyTorch does); -0.5 is 1/sqrt (rsqrt(-0) = -inf, where
+    C's pow gives +inf)."""
+    if k == -0.5:
+        return np.reciprocal(np.sqrt(a))
+    return a ** k
+
+
 def _pow_scalar_vjp(B: Any, g: Any, out: Any, a: Any, k: float) -> Any:
     if k == 0.0:
-        return g * 0.0  # PyTorch: d/da a**0 = 0, even at a = 0
+        return B.mask(g, np.zeros((), dtype=bool))  # PyTorch: d/da a**0 = 0, even for g = inf
     if k == 1.0:
         return g
     if k == 2.0:
         return g * (2.0 * a)
-    return g * (k * a ** (k - 1.0))
+    # A Tensor's ** records a node whose forward is _power; an array takes it directly.
+    return g * (k * (a ** (k - 1.0) if B is not ARRAY_MATH else _power(a, k - 1.0)))
 
 
 _rule("neg", "−", 1, _fwd(np.negative), lambda B, g, out, a, arg: -g)
-_rule("**", "**", 1, _quiet(lambda a, k: a ** k), _pow_scalar_vjp)
+_rule("**", "**", 1, _quiet(_power), _pow_scalar_vjp)
 _rule("exp", "exp", 1, _quiet(_fwd(np.exp)), lambda B, g, out, a, arg: g * out)
 _rule("log", "log", 1, _quiet(_fwd(np.log)), lambda B, g, out, a, arg: g / a)
 _rule("sqrt", "√", 1, _quiet(_fwd(np.sqrt)), lambda B, g, out, a, arg: g / (2.0 * out))
@@ -398,7 +413,7 @@ def _softplus_forward(a: np.ndarray, arg: Tuple[float, float]) -> np.ndarray:
         out /= beta
     linear = z > threshold  # PyTorch returns x itself there (and its slope is exactly 1)
     if linear.any():
-        out[linear] = a[linear]
+        out = np.where(linear, a, out)
     return out
 
 
@@ -484,9 +499,16 @@ _rule("sum", "Σ", 1, lambda a, arg: np.sum(a, axis=arg[0], keepdims=arg[1]), _s
 _rule("mean", "mean", 1, lambda a, arg: np.mean(a, axis=arg[0], keepdims=arg[1]), _mean_vjp)
 
 
+# max/min's `index` says how the gradient is shared: an index array (max(dim): all of it to
+# the returned index), None (amax/amin: evenly among ties, nan everywhere if the slice has a
+# NaN, as PyTorch's scale_grad_by_count) or WHOLE (max()/min() of the whole tensor: evenly
+# among ties, or among the NaNs when the result is NaN: PyTorch's evenly_distribute_backward).
+WHOLE = "whole"
+
+
 def _extreme_forward(a: np.ndarray, arg: Any) -> np.ndarray:
     axes, keepdims, largest, index = arg
-    if index is not None:  # max(dim): values at the returned indices
+    if type(index) is np.ndarray:  # max(dim): values at the returned indices
         values = np.take_along_axis(a, index, axis=axes[0])
         return values if keepdims else values.squeeze(axis=axes[0])
     reduce = np.max if largest else np.min
@@ -498,12 +520,15 @@ def _extreme_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
     shape = a.shape
     gk = _kept(g, shape, axes, keepdims)
     ra = B.raw(a)
-    if index is not None:  # all of the gradient to the index max(dim) returned
+    if type(index) is np.ndarray:  # all of the gradient to the index max(dim) returned
         mask = np.zeros(shape, dtype=bool)
         np.put_along_axis(mask, index, True, axis=axes[0])
         return B.mask(gk, mask)
-    # Split evenly among tied extremes, as PyTorch does for max()/amax().
-    mask = ra == _kept(B.raw(out), shape, axes, keepdims)
+    extreme = _kept(B.raw(out), shape, axes, keepdims)
+    if index is WHOLE and np.isnan(extreme).all():
+        mask = np.isnan(ra)
+    else:
+        mask = ra == extreme
     share = mask / np.sum(mask, axis=axes, keepdims=True, dtype=ra.dtype)
     return gk * share.astype(ra.dtype, copy=False)
 
@@ -529,12 +554,19 @@ _rule("var", "var", 1,
       lambda a, arg: np.var(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]),
       lambda B, g, out, a, arg: _kept(g, a.shape, arg[0], arg[1])
       * (_centered(a, arg[0]) * (2.0 * _inv(_dof(a.shape, arg[0], arg[2])))))
+def _std_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
+    # PyTorch's: var's gradient times g / (2 std), masked to 0 where std = 0 (a constant
+    # input gives 0, not 0/0).
+    axes, keepdims, correction = arg
+    kept_out = _kept(out, a.shape, axes, keepdims)
+    scaled = B.mask(_kept(g, a.shape, axes, keepdims) / (kept_out * _dof(a.shape, axes,
+                                                                          correction)),
+                    B.raw(kept_out) != 0)
+    return scaled * _centered(a, axes)
+
+
 _rule("std", "std", 1,
-      lambda a, arg: np.std(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]),
-      lambda B, g, out, a, arg: (_kept(g, a.shape, arg[0], arg[1])
-                                 / (_kept(out, a.shape, arg[0], arg[1])
-                                    * _dof(a.shape, arg[0], arg[2])))
-      * _centered(a, arg[0]))
+      lambda a, arg: np.std(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]), _std_vjp)
 
 
 # ---- softmax family: stable for logits of ±1e4 (the max is subtracted first) ----
@@ -558,6 +590,9 @@ def _max_keepdims(a: np.ndarray, axes: Any) -> np.ndarray:
 
 
 def _max_shift(a: np.ndarray, axes: Any) -> np.ndarray:
+    if a.size == 0:  # nothing to shift (and NumPy's max has no identity): log Σ = -inf
+        return np.zeros(_keep_shape(a.shape, (axes,) if type(axes) is int else axes),
+                        dtype=a.dtype)
     m = _max_keepdims(a, axes)
     if not np.isfinite(m).all():
         # A slice whose max is ±inf would give inf - inf = nan; shift it by 0 instead.

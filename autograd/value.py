@@ -279,8 +279,8 @@ class Value(Node):
         return 1.0 if seed is None else seed
 
     def _vjp(self, g: Any, create_graph: bool) -> list:
-        # A masked derivative selects: no contribution at all, whatever g is.
-        vjp = [None if d is MASKED else d * g
+        # A masked derivative selects: a plain 0, whatever g is (the parent is still used).
+        vjp = [0.0 if d is MASKED else d * g
                for d in local_derivatives(self, differentiable=create_graph)]
         if STATE.anomaly:
             check_value_backward(self, vjp)

@@ -166,11 +166,11 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Any:
 
 
 def _huber(input: Tensor, target: Any, delta: float) -> Tensor:
-    # With q = min(|d|, δ): 0.5 q² + δ(|d| − q) is 0.5 d² inside and δ(|d| − δ/2) outside,
-    # no `where` needed; on |d| = δ the tie-split gradient is still δ·sign(d) (PyTorch's).
-    a = (input - target).abs()
-    q = a.minimum(delta)
-    return 0.5 * q * q + delta * (a - q)
+    # Selected with `where` (a constant mask) so the curvature is PyTorch's: 1 inside, also
+    # at d = 0 (an abs inside would make it 0 there), 0 outside; at |d| = δ the linear side.
+    d = input - target
+    inside = np.abs(d.data) < delta
+    return _tensor.where(inside, 0.5 * d * d, delta * (d.abs() - 0.5 * delta))
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Any:
@@ -229,8 +229,9 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
         return _scalar.binary_cross_entropy(input, target, reduction=reduction)
     _check_reduction(reduction)
     target = _same_shape("binary_cross_entropy", input, target)
-    if ((input.data < 0) | (input.data > 1)).any():
-        bad = input.data[(input.data < 0) | (input.data > 1)].flat[0]
+    outside = ~((input.data >= 0) & (input.data <= 1))   # NaN is outside too (PyTorch)
+    if outside.any():
+        bad = input.data[outside].flat[0].item()
         raise ValueError(f"binary_cross_entropy: input must be probabilities in [0, 1], "
                          f"got {bad!r} (use binary_cross_entropy_with_logits for logits)")
     # One node from the tensor rule table: PyTorch's clamped logs and capped gradient.
@@ -297,8 +298,12 @@ def _reduce_weighted(loss: Tensor, reduction: str, denominator: float) -> Tensor
     total = loss.sum()
     if reduction == "sum":
         return total
-    # A weighted mean: Σ_n loss_n / Σ_n w_{y_n} (PyTorch's); 0/0 = nan if all are ignored.
-    return total * (1.0 / denominator if denominator else math.nan)
+    # A weighted mean: Σ_n loss_n / Σ_n w_{y_n} (PyTorch's). With nothing to average (every
+    # target ignored) the loss is 0/0 = nan but the gradient is 0, as in PyTorch: a
+    # padding-only batch must not poison the weights.
+    if not denominator:
+        return total * 0.0 + math.nan
+    return total * (1.0 / denominator)
 
 
 def _index_targets(input: Tensor, logp: Tensor, raw: np.ndarray, w: Optional[np.ndarray],

@@ -82,7 +82,7 @@ def _describe(nodes: Sequence[Any]) -> str:
     held a non-finite number (a nan input rather than an op that made one)."""
     parts = []
     for n in nodes:
-        data = n.data
+        data = n.raw_data
         shown = f"= {data!r}" if type(data) is float else str(tuple(n.shape))
         bad = "" if type(data) is float else _bad(data)
         parts.append(f"{_name(n)} {shown}" + (f" (already holds {bad})" if bad else ""))
@@ -107,7 +107,7 @@ def _raise_backward(node: Any, position: int, what: str) -> None:
 def check_backward(node: Any, position: int, grad: Any) -> None:
     """A Tensor node's gradient contribution to one parent (an array, or a Tensor under
     create_graph)."""
-    what = _bad(grad.data if hasattr(grad, "_parents") else grad)
+    what = _bad(grad.raw_data if hasattr(grad, "_parents") else grad)
     if what:
         _raise_backward(node, position, what)
 

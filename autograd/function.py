@@ -37,7 +37,7 @@ import numpy as np
 from .anomaly import check_forward
 from .mode import STATE, THREAD, no_grad
 from .scalar_rules import MASKED
-from .tensor import Tensor, _make
+from .tensor_core import Tensor, _make
 from .value import Value, _as_float, _node
 
 
@@ -131,7 +131,7 @@ class FunctionCtx:
                 out.append(None)
                 continue
             if not differentiable:
-                d = d.data if isinstance(d, Tensor) else np.asarray(d)
+                d = d.raw_data if isinstance(d, Tensor) else np.asarray(d)
             elif not isinstance(d, Tensor):
                 d = Tensor(np.asarray(d))
             shape = tuple(d.shape)
@@ -193,7 +193,7 @@ class Function:
         if scalar:
             data = result.data if isinstance(result, Value) else _as_float(result)
         else:
-            data = result.data if isinstance(result, Tensor) else np.asarray(result)
+            data = result.raw_data if isinstance(result, Tensor) else np.asarray(result)
         if STATE.anomaly:
             check_forward(name, data, parents)
         out = (_node if scalar else _make)(data, parents, "function", ctx)

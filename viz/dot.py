@@ -30,7 +30,7 @@ def _tensor_rules() -> dict:
 def op_symbol(node: Any) -> str:
     """How the op is shown: the rule table's symbol ('×', 'tanh', '@'), else its name."""
     op = node.op
-    rule = (_tensor_rules() if is_array(node.data) else RULES).get(op)
+    rule = (_tensor_rules() if is_array(node.raw_data) else RULES).get(op)
     return getattr(rule, "symbol", "") or op
 
 
@@ -119,7 +119,7 @@ class Writer:
         gtext, gcolor, style = self._grad_shown(i)
         on_path = opts.on_path is not None and opts.on_path[i]
         focus = self.frame is not None and self.frame.focus == i
-        data = node.data
+        data = node.raw_data
         if style is not None:
             self.kinds.add(style.kind)
             fill, border, width = style.fill, style.border, 1
@@ -220,7 +220,7 @@ class Writer:
         if len(outputs) == 1:
             o = outputs[0]
             gtext, gcolor, style = self._grad_shown(o)
-            data = self.nodes[o].data
+            data = self.nodes[o].raw_data
             shown = values_text(data) if is_array(data) else fmt(data)
             rows.extend(labels.value_rows(shown, gtext, gcolor))
         else:
@@ -274,7 +274,7 @@ class Writer:
                     attrs = f' color="{theme.FOCUS}" penwidth=3'
                 out.append(f"n{i}_op -> n{i}" + (f" [{attrs.strip()}]" if attrs else ""))
             derivs = None
-            if single and opts.edge_labels and not is_array(node.data):
+            if single and opts.edge_labels and not is_array(node.raw_data):
                 try:
                     derivs = local_derivatives(node)
                 except (KeyError, AttributeError, TypeError, ValueError, ArithmeticError):

@@ -36,7 +36,7 @@ class GraphView:
         if not roots:
             raise ValueError("draw: nothing to draw (an empty list of outputs)")
         for r in roots:
-            if not hasattr(r, "_parents") or not hasattr(r, "data"):
+            if not hasattr(r, "_parents") or not hasattr(r, "raw_data"):
                 hint = (" (a model? call it first and draw its output: viz.draw(model(x)))"
                         if callable(r) else "")
                 raise TypeError(f"draw needs graph nodes (Value or Tensor), got "
@@ -48,7 +48,7 @@ class GraphView:
         self.roots = [index[id(r)] for r in roots]
 
     def user_grads(self) -> List[Any]:
-        return [n.grad for n in self.nodes]
+        return [n.raw_grad for n in self.nodes]
 
 
 def has_gradients(grads: Sequence[Any]) -> bool:

@@ -83,7 +83,7 @@ def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES, **options: Any) -
     for step, i in enumerate(reversed(range(n)), start=1):
         node = nodes[i]
         g = grads[i]
-        if g is None and not is_array(node.data):
+        if g is None and not is_array(node.raw_data):
             g = grads[i] = 0.0        # never reached: backward() leaves a scalar at 0
         state[i] = "final"
         head = f"Backward step {step} of {n}: node {names[i]}"
@@ -99,7 +99,7 @@ def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES, **options: Any) -
                     continue
                 grads[p] = c if grads[p] is None else grads[p] + c
                 state[p] = "partial"
-            if is_array(node.data) or is_array(g):
+            if is_array(node.raw_data) or is_array(g):
                 shown = [f"grad({names[p]}) += vector-Jacobian product (now {grad_text(grads[p])})"
                          if grads[p] is not None else f"{names[p]} needs no gradient"
                          for p in parents[i][:_SHOWN_PARENTS]]

@@ -390,15 +390,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     if not isinstance(input, Tensor):
         _scalar_only_defaults("nll_loss", weight=weight is not None,
                               ignore_index=ignore_index != -100)
-        batch = isinstance(input[0], (list, tuple))
-        rows, targets = (input, target) if batch else ([input], [target])
-        losses = []
-        for row, t in zip(rows, targets):
-            if not isinstance(t, int) or not 0 <= t < len(row):
-                raise ValueError(f"nll_loss: target {t!r} is not a class index in "
-                                 f"[0, {len(row)})")
-            losses.append(-row[t])
-        return _scalar.reduce(losses, reduction) if batch else losses[0]
+        return _scalar.nll_loss(input, target, reduction=reduction)
     _check_reduction(reduction)
     raw = target.raw_data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind not in "iu":

@@ -267,9 +267,11 @@ _rule("relu", "ReLU", lambda a: 0.0 if a <= 0.0 else a,
       lambda out, a, arg: MASKED if _num(out) <= 0.0 else 1.0)
 _rule("leaky_relu", "LeakyReLU", lambda a, alpha: a if a > 0.0 else a * alpha,
       lambda out, a, alpha: 1.0 if _num(a) > 0.0 else alpha)
-# alpha e^a below 0 (PyTorch's formula; out + alpha would cancel to 0 for a << 0).
+# alpha e^a below 0 (PyTorch's formula; out + alpha would cancel to 0 for a << 0). At a = 0
+# the slope is the constant alpha: PyTorch's second derivative is masked where a < 0.
 _rule("elu", "ELU", lambda a, alpha: alpha * math.expm1(a) if a <= 0.0 else a,
-      lambda out, a, alpha: alpha * _exp(a) if _num(a) <= 0.0 else 1.0)
+      lambda out, a, alpha: alpha * _exp(a) if _num(a) < 0.0
+      else (alpha if _num(a) == 0.0 else 1.0))
 _rule("normal_cdf", "Φ", _normal_cdf, lambda out, a, arg: _normal_pdf(a))
 _rule("gelu", "GELU", lambda a: a * _normal_cdf(a),
       lambda out, a, arg: (_normal_cdf(a) if type(a) is float else a.normal_cdf())
@@ -277,7 +279,9 @@ _rule("gelu", "GELU", lambda a: a * _normal_cdf(a),
 _rule("softplus", "softplus",
       lambda a: a if a > SOFTPLUS_THRESHOLD else math.log1p(math.exp(a)),
       lambda out, a, arg: 1.0 if _num(a) > SOFTPLUS_THRESHOLD
-      else (_sigmoid(a) if type(a) is float else a.sigmoid()))
+      # at the threshold itself a constant slope: PyTorch's curvature is masked there
+      else (_sigmoid(_num(a)) if type(a) is float or _num(a) == SOFTPLUS_THRESHOLD
+            else a.sigmoid()))
 _rule("sin", "sin", _finite_only("sin", math.sin), lambda out, a, arg: _cos(a))
 _rule("cos", "cos", _finite_only("cos", math.cos), lambda out, a, arg: -_sin(a))
 _rule("abs", "|·|", abs, lambda out, a, arg: _sign(a))
@@ -287,6 +291,8 @@ _rule("abs", "|·|", abs, lambda out, a, arg: _sign(a))
 def _bce(p: float, y: float) -> float:
     if not 0.0 <= p <= 1.0:
         raise DomainError("binary_cross_entropy", p, "the probability must be in [0, 1]")
+    if not 0.0 <= y <= 1.0:   # PyTorch checks the target too
+        raise DomainError("binary_cross_entropy", y, "the target must be in [0, 1]")
     return -(y * _clamped_log(p) + (1.0 - y) * _clamped_log(1.0 - p))
 
 

@@ -9,6 +9,9 @@ project's Makefile installs glassgrad into a private `.venv` so the two never me
 >>> c.data, a.grad, b.grad
 (-4.0, -2.0, 2.0)
 """
+from typing import Any
+
+from . import namespace as _namespace
 from .anomaly import AnomalyError, detect_anomaly
 from .differentiate import grad
 from .errors import DivisionByZero, DomainError, GradcheckError, Overflow
@@ -20,11 +23,21 @@ from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scalar_rules import local_derivatives
 from .factories import (arange, eye, full, ones, ones_like, rand, randn, tensor, zeros,
                         zeros_like)
-from .random import manual_seed
+from .devices import device
+from .random import Generator, manual_seed
 from .tensor_core import Tensor, cat, concatenate, linear, matmul, stack, where
 from .value import Value, affine
 
 __version__ = "0.1.0"
+
+# `import autograd as torch`: torch.nn, torch.optim, torch.autograd, torch.utils.data, ...
+# resolve (on first use) to the very module objects of the packages that provide them.
+_namespace.install()
+
+
+def __getattr__(name: str) -> Any:
+    return _namespace.attribute(name)
+
 
 __all__ = [
     "Value", "affine", "grad", "gradcheck", "topological_order", "local_derivatives",
@@ -34,5 +47,5 @@ __all__ = [
     "softplus", "sin", "cos", "abs", "maximum", "minimum", "__version__",
     "Tensor", "tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye",
     "zeros_like", "ones_like", "manual_seed", "cat", "concatenate", "stack", "where",
-    "matmul", "linear", "detect_anomaly", "AnomalyError",
+    "matmul", "linear", "detect_anomaly", "AnomalyError", "Generator", "device",
 ]

@@ -29,8 +29,10 @@ def rng():
 @pytest.fixture(scope="module")
 def torch():
     torch = pytest.importorskip("torch")
+    saved = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
-    return torch
+    yield torch
+    torch.set_default_dtype(saved)        # later modules' torch tests expect float32
 
 
 # ------------------------------------------------------------------ Parameter

@@ -81,8 +81,9 @@ def test_grad_setter_checks_kind_shape_and_dtype():
 
 @pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 def test_setter_errors_are_pytorchs_classes():
-    t = torch.zeros(3, requires_grad=True)
-    for value, error in ((np.ones(3), TypeError), (torch.ones(2), RuntimeError),
+    t = torch.zeros(3, dtype=torch.float32, requires_grad=True)
+    for value, error in ((np.ones(3), TypeError), (torch.ones(2, dtype=torch.float32),
+                                                   RuntimeError),
                          (torch.ones(3, dtype=torch.float64), RuntimeError)):
         with pytest.raises(error):
             t.grad = value
@@ -111,8 +112,9 @@ def test_format_spec_on_0d_tensors_only():
 @pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 def test_format_matches_torch():
     for value in (0.123456, 2.5, -1e-7):
-        assert f"{Tensor(np.float32(value)):.4f}" == f"{torch.tensor(value):.4f}"
-        assert f"{Tensor(np.float32(value))}" == f"{torch.tensor(value)}"
+        theirs = torch.tensor(value, dtype=torch.float32)
+        assert f"{Tensor(np.float32(value)):.4f}" == f"{theirs:.4f}"
+        assert f"{Tensor(np.float32(value))}" == f"{theirs}"
     with pytest.raises(TypeError):
         f"{torch.tensor([1.0, 2.0]):.2f}"
 

@@ -7,8 +7,8 @@
 >>> from autograd import Tensor
 >>> import nn
 >>> model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
->>> model(Tensor(np.ones((5, 2)))).shape
-(5, 1)
+>>> model(Tensor(np.ones((5, 2), np.float32))).shape
+autograd.Size([5, 1])
 >>> list(model.state_dict())
 ['0.weight', '0.bias', '2.weight', '2.bias']
 >>> model
@@ -26,6 +26,7 @@ from typing import Any, Iterator, Optional, Union
 
 import numpy as np
 
+from autograd.errors import ShapeError
 from autograd.mode import no_grad
 from autograd.tensor_core import Tensor
 
@@ -67,9 +68,10 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.shape[-1:] != (self.in_features,):
-            raise ValueError(f"Linear: expected input with last dimension {self.in_features}"
-                             f", got shape {tuple(x.shape)}")
+        shape = np.shape(x.raw_data if isinstance(x, Tensor) else x)
+        if shape[-1:] != (self.in_features,):
+            raise ShapeError(f"Linear: expected input with last dimension {self.in_features}"
+                             f", got shape {shape}")
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
@@ -286,7 +288,7 @@ class BatchNorm1d(Module):
         if x.ndim not in (2, 3):
             raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {x.ndim}D input)")
         if x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d: expected {self.num_features} features in dim 1, "
+            raise ShapeError(f"BatchNorm1d: expected {self.num_features} features in dim 1, "
                              f"got input of shape {tuple(x.shape)}")
         dims = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)

@@ -9,7 +9,7 @@ They work for Tensors and, through the functional dispatch, for scalar `Value` m
 >>> logits = Tensor(np.array([[2.0, 0.5, -1.0]]), requires_grad=True)
 >>> loss = loss_fn(logits, np.array([0])); loss.backward()
 >>> round(loss.item(), 4), logits.grad.shape
-(0.3913, (1, 3))
+(0.3913, autograd.Size([1, 3]))
 >>> nn.BCEWithLogitsLoss(pos_weight=np.array([2.0]))
 BCEWithLogitsLoss()
 """

@@ -84,7 +84,7 @@ def test_default_collate_matches_torch():
 def describe(x):
     """A structure's shape, dtypes and values in library-neutral terms."""
     if hasattr(x, "tolist") and hasattr(x, "dtype"):
-        return ("tensor", str(x.dtype).replace("torch.", ""), x.tolist())
+        return ("tensor", str(x.dtype).split(".")[-1], x.tolist())
     if isinstance(x, dict):
         return {k: describe(v) for k, v in x.items()}
     if isinstance(x, (list, tuple)):

@@ -99,7 +99,7 @@ def test_tensor_backward_steps_final_frame_matches_backward():
 
 def test_tensor_layers_cluster_by_module():
     torch_like = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
-    out = torch_like(Tensor(np.ones((2, 3)), label="x"))
+    out = torch_like(Tensor(np.ones((2, 3), np.float32), label="x"))
     loss = out.sum()
     loss.backward()
     source = viz.draw(loss).source
@@ -150,7 +150,7 @@ def test_stand_in_nodes_with_array_and_scalar_data():
 
 def test_a_loss_module_does_not_adopt_the_model_clusters():
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
-    x = Tensor(np.ones((4, 3)), label="x")
+    x = Tensor(np.ones((4, 3), np.float32), label="x")
     loss = nn.MSELoss()(model(x), Tensor(np.zeros((4, 1)), label="y"))
     loss.backward()
     source = viz.draw(loss).source

@@ -1,8 +1,8 @@
 """`autograd.utils` (PyTorch's `torch.utils`): `data`, the dataset and batching tools.
 
 >>> import autograd
->>> autograd.utils.data.TensorDataset(autograd.zeros(3, 2))[0][0].shape
-(2,)
+>>> autograd.utils.data.TensorDataset(autograd.zeros(3, 2))[0][0].tolist()
+[0.0, 0.0]
 """
 from . import data
 

@@ -10,7 +10,7 @@ same batch, without a Python loop over its items).
 >>> from autograd.utils.data import DataLoader, TensorDataset
 >>> X = autograd.arange(10.0).reshape(5, 2); y = autograd.arange(5)
 >>> loader = DataLoader(TensorDataset(X, y), batch_size=2)
->>> [(xb.shape, yb.tolist()) for xb, yb in loader]
+>>> [(tuple(xb.shape), yb.tolist()) for xb, yb in loader]
 [((2, 2), [0, 1]), ((2, 2), [2, 3]), ((1, 2), [4])]
 
 Differences from PyTorch: `num_workers` > 0 loads in the main process (there is no worker

@@ -40,6 +40,7 @@ from .graph import topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .scalar_rules import local_derivatives
+from .serialization import load, save
 from .size import Size
 from .tensor_core import Tensor, cat, concatenate, linear, matmul, stack, where
 from .value import Value, affine
@@ -85,5 +86,5 @@ __all__ = [
     "gt", "ge", "lt", "le", "add", "sub", "mul", "div", "is_tensor", "is_floating_point",
     "dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
     "double", "half", "long", "short", "get_default_dtype", "set_default_dtype", "Size",
-    "detect_anomaly", "AnomalyError",
+    "detect_anomaly", "AnomalyError", "save", "load",
 ]

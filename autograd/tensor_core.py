@@ -1041,6 +1041,18 @@ class Tensor(Conversions, InPlace, Node):
         t._version = self._counter()
         return t
 
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """A leaf with copies of the data and gradient (same class: a Parameter stays one)."""
+        if self._parents:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol; detach() it first")
+        t = _leaf(self._data.copy(), self.label)
+        t.__class__ = type(self)
+        t._grad = None if self._grad is None else self._grad.copy()
+        t._requires_grad = self._requires_grad
+        memo[id(self)] = t
+        return t
+
     def clone(self) -> "Tensor":
         """A copy of the data that stays in the graph (gradient passes straight through)."""
         return _unary("clone", self)

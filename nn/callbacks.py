@@ -19,6 +19,7 @@ backward pass (the scalar engine raises `Overflow` rather than returning inf) in
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -104,7 +105,8 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, state.epoch, 0
             if self.restore_best:
-                self._best_state = state.model.state_dict()
+                # A snapshot: a state_dict shares the model's memory (as PyTorch's).
+                self._best_state = copy.deepcopy(state.model.state_dict())
             return
         self.wait += 1
         if self.wait >= self.patience:

@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from autograd.tensor_core import Tensor
+
 from . import functional as F
 from .module import Module
 
@@ -37,7 +39,7 @@ class _Loss(Module):
             if value is None:
                 setattr(self, name, None)
             else:
-                self.register_buffer(name, np.array(getattr(value, "data", value), dtype=float))
+                self.register_buffer(name, Tensor(np.array(np.asarray(value), dtype=float)))
 
 
 class MSELoss(_Loss):

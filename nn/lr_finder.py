@@ -18,6 +18,7 @@ True
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Callable, NamedTuple, Optional
 
@@ -82,7 +83,7 @@ def lr_finder(model: Module, loss_fn: Callable, optimizer_cls: Any, data: Any,
     if not 0 <= beta < 1:
         raise ValueError(f"lr_finder: beta must be in [0, 1), got {beta!r}")
     batches = _source("data", data, model)
-    saved = model.state_dict()
+    saved = copy.deepcopy(model.state_dict())     # a snapshot: state_dict() shares memory
     was_training = model.training
     optimizer = optimizer_cls(model.parameters(), lr=start, **optimizer_kwargs)
     lrs_planned = start * (end / start) ** (np.arange(steps) / (steps - 1))

@@ -380,3 +380,17 @@ def test_fit_with_a_dataloader_refuses_conflicting_options():
     with pytest.raises(TypeError, match=r"\(inputs, targets\) batches"):
         nn.fit(model, CrossEntropyLoss(), opt, DataLoader(Tensor(X), batch_size=4),
                progress=False)
+
+
+def test_lr_finder_and_early_stopping_restore_tensor_weights():
+    X, y = datasets.blobs(30, centers=2, seed=2)
+    model = Sequential(Linear(2, 4), ReLU(), Linear(4, 2))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    nn.lr_finder(model, CrossEntropyLoss(), nn.optim.SGD, (X, y), steps=10)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+    stopper = nn.EarlyStopping(patience=1, restore_best=True)
+    hist = nn.fit(model, CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=5.0), (X, y),
+                  val=(X, y), epochs=30, callbacks=[stopper], progress=False, seed=0)
+    best = nn.evaluate(model, CrossEntropyLoss(), (X, y))["loss"]
+    assert best == pytest.approx(min(hist.val_loss), rel=1e-5)

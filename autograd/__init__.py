@@ -37,7 +37,7 @@ from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin
                         unsqueeze, var)
 from .gradcheck import gradcheck
 from .graph import topological_order
-from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
 from .random import Generator, default_generator, initial_seed, manual_seed, seed
 from .scalar_rules import local_derivatives
 from .serialization import load, save
@@ -68,7 +68,7 @@ def __getattr__(name: str) -> Any:
 # bool, int, float stay Python's); reach those as autograd.sum etc.
 __all__ = [
     "Value", "affine", "grad", "gradcheck", "topological_order", "local_derivatives",
-    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
     "DomainError", "DivisionByZero", "Overflow", "GradcheckError", "ShapeError",
     "DtypeError", "CheckpointError",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "gelu",

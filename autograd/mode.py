@@ -61,18 +61,36 @@ class set_grad_enabled(Switch):
     flag = "grad_enabled"
 
 
-class no_grad(set_grad_enabled):
+class _BareDecorator:
+    """Lets `@no_grad` decorate without parentheses (PyTorch 2): given a function, the class
+    returns it wrapped by a default instance."""
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
+
+
+class no_grad(_BareDecorator, set_grad_enabled):
     """Ops inside record no parents: results are constants (leaves)."""
 
     def __init__(self) -> None:
         super().__init__(False)
 
 
-class enable_grad(set_grad_enabled):
+class enable_grad(_BareDecorator, set_grad_enabled):
     """Re-enable recording inside a `no_grad` block."""
 
     def __init__(self) -> None:
         super().__init__(True)
+
+
+class inference_mode(_BareDecorator, set_grad_enabled):
+    """PyTorch's faster no_grad for inference; here the same as `no_grad` (`mode=False`
+    records as usual)."""
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__(not mode)
 
 
 @contextlib.contextmanager

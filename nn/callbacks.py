@@ -337,7 +337,7 @@ class GradientClipping(Callback):
     def on_backward_end(self, state: Any) -> None:
         params = state.model.parameters()
         if self.max_norm is not None:
-            self.norms.append(clip_grad_norm_(params, self.max_norm))
+            self.norms.append(float(clip_grad_norm_(params, self.max_norm)))
         else:
             self.norms.append(get_total_norm([p.raw_grad for p in params
                                               if p.raw_grad is not None]))

@@ -32,7 +32,7 @@ def torch():
     saved = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
     yield torch
-    torch.set_default_dtype(saved)        # later modules' torch tests expect float32
+    torch.set_default_dtype(saved)  # later modules compare with torch's own default
 
 
 # ------------------------------------------------------------------ Parameter

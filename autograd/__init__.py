@@ -17,7 +17,7 @@ from typing import Any
 
 from . import namespace as _namespace
 from .anomaly import AnomalyError, detect_anomaly
-from .devices import device
+from .devices import device, get_default_device, set_default_device
 from .differentiate import grad
 from .dtypes import (bool_ as bool, dtype, float16, float32, float64, get_default_dtype,
                      int8, int16, int32, int64, set_default_dtype, uint8)
@@ -79,6 +79,7 @@ __all__ = [
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor",
     "manual_seed", "seed", "initial_seed", "default_generator", "Generator", "device",
+    "set_default_device", "get_default_device",
     "cat", "concatenate", "stack", "where", "matmul", "mm", "bmm", "linear",
     "mean", "amax", "amin", "var", "std", "norm", "logsumexp", "softmax", "log_softmax",
     "argmax", "argmin", "clamp", "clip", "flatten", "reshape", "squeeze", "unsqueeze",

@@ -71,3 +71,12 @@ def check_device(where: Any) -> device:
 def is_device(x: Any) -> bool:
     """True for a device object or a string naming a device type ('cpu', 'cuda:0', ...)."""
     return isinstance(x, device) or (isinstance(x, str) and x.partition(":")[0] in KNOWN)
+
+
+def set_default_device(where: Any) -> None:
+    """PyTorch's default-device switch: the CPU (or None) is accepted, as it is the only one."""
+    check_device(where)
+
+
+def get_default_device() -> device:
+    return CPU

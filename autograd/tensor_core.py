@@ -13,19 +13,19 @@ back to its operand's shape in one place (`unbroadcast`).
 >>> w.grad.shape, x.grad.shape
 (autograd.Size([2]), autograd.Size([2, 2]))
 
-Deliberate differences from PyTorch (each pinned by a test in tests/test_tensor_*.py):
+Deliberate differences from PyTorch (README "Differences from PyTorch" has them all):
 
 * graphs are kept after `backward()` (no `retain_graph` needed; it is accepted and
   ignored), and *every* node keeps its gradient in `.grad` so drawings can show it
   (PyTorch frees both). `retain_grad()` is therefore a no-op. Interior gradients are
   recomputed from zero on each `backward()`; leaves accumulate, as in PyTorch.
-* `Tensor(ndarray)` wraps the array without copying (like `torch.from_numpy`);
-  `autograd.tensor(data)` copies (like `torch.tensor`). Python data gets
-  torch.tensor's dtypes: floats -> float32, ints -> int64, bools -> bool.
-* in-place ops (`+=`, `x[i] = v`, `add_`, ...) are refused on any tensor that requires grad
-  while grad mode is on (PyTorch allows them on non-leaves and tracks versions).
+* `Tensor(ndarray)` wraps the array without copying and keeps its dtype (like
+  `torch.from_numpy`); `autograd.tensor(data)` copies (like `torch.tensor`).
+* in-place ops (`+=`, `x[i] = v`, `add_`, ...) are refused on a non-leaf tensor that
+  requires grad while grad mode is on (PyTorch re-records them); the version check looks
+  at every input of an op, not only the ones PyTorch saves.
 * the repr shows `op='*'` where PyTorch shows `grad_fn=<MulBackward0>`.
-* `view` never requires contiguity; `size()` returns a plain tuple.
+* `view` never requires contiguity.
 """
 from __future__ import annotations
 

@@ -51,6 +51,14 @@ def test_using_another_device_raises_one_clear_error(where):
     assert check_device(None) == check_device("cpu") == check_device(device("cpu", 0)) == device("cpu")
 
 
+def test_default_device():
+    autograd.set_default_device("cpu")
+    autograd.set_default_device(None)
+    assert autograd.get_default_device() == device("cpu")
+    with pytest.raises(RuntimeError, match="not available"):
+        autograd.set_default_device("cuda")
+
+
 def test_cuda_and_accelerator_queries():
     assert autograd.cuda.is_available() is False and autograd.cuda.device_count() == 0
     assert autograd.cuda.manual_seed(0) is None and autograd.cuda.manual_seed_all(0) is None

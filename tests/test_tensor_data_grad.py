@@ -154,3 +154,17 @@ def test_no_grad_updates_through_data_need_no_context():
     with no_grad():
         w.add_(1.0)
     assert w.tolist() == [3.0, 0.0, 5.0]
+
+
+def test_a_second_backward_gives_the_leaf_a_new_gradient_array():
+    # README "Differences from PyTorch": PyTorch adds into the same tensor in place.
+    w = trained_leaf()
+    before = w.grad
+    (w * w).sum().backward()
+    assert before.tolist() == [2.0, -4.0, 6.0] and w.grad.tolist() == [4.0, -8.0, 12.0]
+
+
+def test_grad_fn_is_the_op_name_and_numpy_reads_any_tensor():
+    w = trained_leaf()
+    assert w.grad_fn is None and (w * 2).grad_fn == "*" and (w * 2).sum().grad_fn == "sum"
+    assert np.asarray(w).tolist() == [1.0, -2.0, 3.0]         # PyTorch raises here

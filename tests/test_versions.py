@@ -196,3 +196,19 @@ def test_the_check_costs_nothing_without_writes():
     before = versions.CLOCK.last
     y.backward()
     assert versions.CLOCK.last == before and x._version is None
+
+
+def test_the_check_is_per_op_where_pytorch_checks_saved_tensors():
+    # README "Differences from PyTorch": `+` saves nothing in PyTorch, so it does not raise.
+    x = leaf()
+    y = x + 1
+    with no_grad():
+        x.add_(1)
+    with pytest.raises(RuntimeError, match=MESSAGE):
+        y.sum().backward()
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    ty = tx + 1
+    with torch.no_grad():
+        tx.add_(1)
+    ty.sum().backward()                     # no error in PyTorch

@@ -55,9 +55,13 @@ _NOT_FLOAT = ("Only Tensors of floating point and complex dtype can require grad
 _MIX = "Tensor and Value don't mix: use Tensor(v.data) for a Value v, or Value(t.item())"
 _INT64 = np.dtype(np.int64)
 _BOOL = np.dtype(np.bool_)
-# Ops whose result may share the operand's memory: it then shares its version counter.
-_VIEW_OPS = frozenset({"reshape", "flatten", "squeeze", "unsqueeze", "transpose", "permute",
-                       "expand", "getitem"})
+# Unary ops that need more than their rule's forward, looked up once per op: the ones with
+# an integer-input rule (dtypes.INTEGER_INPUTS), and the ones whose result may be a view of
+# the operand's memory (it then shares the operand's version counter).
+_INTEGER, _VIEW = "integer", "view"
+_SPECIAL = dict.fromkeys(dtypes.INTEGER_INPUTS, _INTEGER)
+_SPECIAL.update(dict.fromkeys(("reshape", "flatten", "squeeze", "unsqueeze", "transpose",
+                               "permute", "expand"), _VIEW))
 _CPU = device("cpu")
 
 Shape = Tuple[int, ...]
@@ -120,7 +124,9 @@ def _lift(x: Any, like: "Tensor") -> "Tensor":
     """
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Value):
+    # Python's float and int first: the ABC check below costs more than the op's overhead.
+    if type(x) is float or type(x) is int or (isinstance(x, (numbers.Number, np.generic))
+                                              and not isinstance(x, Value)):
         return _leaf(dtypes.number_array(x, like._data.dtype))
     if isinstance(x, Value):
         raise TypeError(_MIX)
@@ -182,16 +188,23 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
 
 def _unary(op: str, a: "Tensor", arg: Any = None) -> "Tensor":
     x = a._data
-    if x.dtype.kind != "f":
+    special = _SPECIAL.get(op)
+    if special is _INTEGER and x.dtype.kind != "f":
         x = _integer_input(op, x)
     try:
         data = _FORWARD[op](x, arg)
     except ValueError as err:
         raise ShapeError(f"{op}: {err} (input shape {tuple(x.shape)})") from None
     t = _make(data, (a,), op, arg)
-    if op in _VIEW_OPS and np.may_share_memory(t._data, x):
+    if special is _VIEW and _is_view(t._data, x):
         t._version = a._counter()
     return t
+
+
+def _is_view(out: np.ndarray, x: np.ndarray) -> bool:
+    """Whether NumPy made `out` as a view of `x`'s memory (a copy has another base)."""
+    base = out.base
+    return base is not None and (base is x or base is x.base)
 
 
 def _binary(op: str, a: Any, b: Any, arg: Any = None) -> "Tensor":
@@ -200,7 +213,8 @@ def _binary(op: str, a: Any, b: Any, arg: Any = None) -> "Tensor":
     if not isinstance(b, Tensor):
         b = _lift(b, a)
     x, y = a._data, b._data
-    if x.dtype != y.dtype or x.dtype.kind != "f":
+    dtype = x.dtype
+    if dtype is not y.dtype or dtype.kind != "f":   # NumPy's builtin dtypes are singletons
         x, y = _promoted(op, x, y)
     try:
         data = _FORWARD[op](x, y, arg)
@@ -1028,8 +1042,7 @@ class Tensor(Conversions, InPlace, Node):
         except IndexError as err:
             raise IndexError(f"getitem: {err} (tensor shape {self._data.shape})") from None
         t = _make(data, (self,), "getitem", index)
-        if isinstance(data, np.ndarray) and data.base is not None and \
-                np.may_share_memory(data, self._data):
+        if _is_view(t._data, self._data):
             t._version = self._counter()          # a basic index is a view: one counter
         return t
 

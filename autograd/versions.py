@@ -44,9 +44,10 @@ class VersionCounter:
     def bump(self) -> None:
         stamp = next_seq()
         self.version += 1
-        self.writes.append(stamp)
-        if len(self.writes) > KEPT:
-            del self.writes[0]
+        writes = self.writes
+        writes.append(stamp)
+        if len(writes) > KEPT:
+            del writes[0]
         CLOCK.last = stamp
 
     def written_after(self, seq: int) -> bool:

@@ -220,6 +220,8 @@ class DataLoader:
                                   "in_order", "multiprocessing_context"}
         if unknown:
             raise TypeError(f"DataLoader got unexpected keyword arguments {sorted(unknown)}")
+        # timeout, worker_init_fn and pin_memory concern worker processes and GPU copies,
+        # which glassgrad does not have: accepted, nothing to do.
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = bool(shuffle)
@@ -227,10 +229,7 @@ class DataLoader:
         self.batch_sampler = batch_sampler
         self.num_workers = num_workers
         self.collate_fn = collate_fn
-        self.pin_memory = pin_memory
         self.drop_last = drop_last
-        self.timeout = timeout
-        self.worker_init_fn = worker_init_fn
         self.generator = _generator(generator) if generator is not None else None
 
     def _indices(self) -> List[int]:

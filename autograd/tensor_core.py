@@ -234,10 +234,6 @@ def _promoted(op: str, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.nda
 
 def _nary(op: str, operands: tuple, arg: Any) -> "Tensor":
     arrays = [t._data for t in operands]
-    first = arrays[0].dtype
-    if any(a.dtype != first for a in arrays):
-        target = dtypes.result_type(*arrays).dtype
-        arrays = [a.astype(target, copy=False) for a in arrays]
     try:
         data = _FORWARD[op](arrays, arg)
     except ValueError as err:
@@ -475,7 +471,10 @@ class Tensor(Conversions, InPlace, Node):
 
     def _bump_version(self) -> None:
         """Record an in-place write (optimizers and nn code that write the raw array)."""
-        self._counter().bump()
+        counter = self._version         # _counter() inlined: an optimizer calls this a lot
+        if counter is None:
+            counter = self._version = versions.VersionCounter()
+        counter.bump()
 
     def size(self, dim: Optional[int] = None) -> Union[Size, int]:
         """The shape (PyTorch's `size()`), or one dimension's length. `numel()` counts."""
@@ -1271,7 +1270,9 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     if not xs or xs[-1] != ws[1]:
         raise ShapeError(f"linear: input of shape {xs} and weight of shape {ws} cannot be "
                          f"multiplied (in_features {ws[1]} expected)")
-    operands = (x, weight) if bias is None else (x, weight, _lift(bias, weight))
+    if bias is not None and not isinstance(bias, Tensor):
+        bias = _lift(bias, weight)
+    operands = (x, weight) if bias is None else (x, weight, bias)
     for t in operands[::2]:
         if t._data.dtype != weight._data.dtype:
             what = "input" if t is x else "bias"
@@ -1285,13 +1286,16 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
 
 
 def _tensors(op: str, tensors: Sequence[Any]) -> tuple:
+    """The operands of cat/stack as Tensors of their promoted dtype (PyTorch's rule)."""
     tensors = tuple(tensors)
     if not tensors:
         raise ShapeError(f"{op}: expected a non-empty list of Tensors")
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     if like is None:
         raise TypeError(f"{op}: expected a list of Tensors")
-    return tuple(_lift(t, like) for t in tensors)
+    tensors = tuple(_lift(t, like) for t in tensors)
+    target = dtypes.result_type(*tensors).dtype
+    return tuple(t if t._data.dtype == target else t.to(target) for t in tensors)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:

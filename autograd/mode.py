@@ -86,11 +86,17 @@ class enable_grad(_BareDecorator, set_grad_enabled):
 
 
 class inference_mode(_BareDecorator, set_grad_enabled):
-    """PyTorch's faster no_grad for inference; here the same as `no_grad` (`mode=False`
-    records as usual)."""
+    """PyTorch's faster no_grad for inference; here the same as `no_grad`.
+    `inference_mode(False)` leaves grad mode as it is."""
 
     def __init__(self, mode: bool = True) -> None:
-        super().__init__(not mode)
+        super().__init__(False)
+        self.inference = bool(mode)
+
+    def __enter__(self) -> "Switch":
+        if not self.inference:
+            self.mode = STATE.grad_enabled       # keep whatever mode is in force
+        return super().__enter__()
 
 
 @contextlib.contextmanager

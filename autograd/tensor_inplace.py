@@ -22,7 +22,7 @@ import numpy as np
 from . import dtypes, random
 from . import tensor_core as core
 from .errors import ShapeError
-from .mode import STATE
+from .mode import is_grad_enabled
 
 
 def _cast_error(name: str, result: np.dtype, target: np.dtype) -> Optional[str]:
@@ -41,7 +41,7 @@ class InPlace:
 
     def _inplace(self, name: str) -> np.ndarray:
         """The array to write into, after PyTorch's checks."""
-        if self._requires_grad and STATE.grad_enabled:
+        if self._requires_grad and is_grad_enabled():
             if not self._parents:
                 raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used "
                                    f"in an in-place operation.")

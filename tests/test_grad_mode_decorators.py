@@ -46,6 +46,8 @@ def test_context_managers():
         assert not (x * 2).requires_grad and not autograd.is_grad_enabled()
     with inference_mode(False):
         assert (x * 2).requires_grad
+    with no_grad(), inference_mode(False):             # leaves grad mode alone
+        assert not (x * 2).requires_grad
     assert autograd.is_grad_enabled()
     with no_grad(), enable_grad():
         assert (x * 2).requires_grad

@@ -86,7 +86,7 @@ def check(node: Any) -> None:
         if counter is None or not counter.written_after(seq):
             continue
         op = node.op
-        role = (f"the node's own value" if t is node else
+        role = ("the node's own value" if t is node else
                 f"an input of op {op!r}" if len(node._parents) == 1 else
                 f"input {position} of op {op!r}")
         raise RuntimeError(

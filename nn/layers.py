@@ -1,7 +1,8 @@
 """Tensor layers with PyTorch's names, defaults, init and printing.
 
-`Linear`, `Sequential`, the activation modules, `Flatten`, `Identity`, `Dropout` and
-`BatchNorm1d`. A model written for `torch.nn` ports by changing the imports.
+`Linear`, the activation modules, `Softmax`/`LogSoftmax`, `Flatten`, `Identity`, `Dropout`
+and `BatchNorm1d` (containers such as `Sequential` are in nn/containers.py). A model written
+for `torch.nn` ports by changing the imports.
 
 >>> import numpy as np
 >>> from autograd import Tensor
@@ -34,7 +35,6 @@ from autograd.tensor_core import Tensor
 
 from . import functional as F
 from . import init
-from .containers import Sequential
 from .module import Module
 from .parameter import Parameter
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autograd
-from autograd import Size, Tensor
+from autograd import Size
 
 try:
     import torch

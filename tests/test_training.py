@@ -8,7 +8,8 @@ import autograd
 import nn
 from autograd import Tensor, Value
 from nn import datasets
-from nn.layers import Linear, ReLU, Sequential, Tanh
+from nn.containers import Sequential
+from nn.layers import Linear, ReLU, Tanh
 from nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nn.training import classify
 

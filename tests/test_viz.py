@@ -444,3 +444,51 @@ def test_cluster_labels_are_escaped():
         y = Value(1.0) * 2
     source = viz.draw(y).source
     assert 'blocks.0.&lt;b&gt;&quot;x&quot; (Weird)' in source
+
+
+# ---- drawing before backward() ---------------------------------------------------------------
+
+def test_warning_before_backward_names_the_output_and_the_fix():
+    o = neuron()
+    with pytest.warns(viz.NoBackwardWarning) as caught:
+        viz.draw(o)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message == ("draw: backward() has not been called on o; no gradients to show yet: "
+                       "call o.backward() first")
+    assert "\n" not in message
+    assert caught[0].filename == __file__            # reported at the caller's line
+
+
+def test_warning_for_stale_gradients_from_an_earlier_backward():
+    x = Value(2.0, label="x")
+    first = x * 3
+    first.backward()                       # x.grad = 3, from this graph
+    second = x * x
+    second.label = "y"
+    with pytest.warns(viz.NoBackwardWarning, match="stale.*call y.backward"):
+        d = viz.draw(second)
+    assert d.info["show_grad"] is True     # it shows x's old gradient: hence the warning
+
+
+def test_no_warning_after_backward_or_when_asking_for_values_only(recwarn):
+    o = neuron()
+    viz.draw(o, show_grad=False)
+    o.backward()
+    viz.draw(o)
+    viz.draw_modules(o)
+    assert not [w for w in recwarn if issubclass(w.category, viz.NoBackwardWarning)]
+
+
+def test_draw_modules_warns_at_the_callers_line_too():
+    with pytest.warns(viz.NoBackwardWarning) as caught:
+        viz.draw_modules(neuron())
+    assert caught[0].filename == __file__
+    with pytest.raises(TypeError, match="level="):
+        viz.draw_modules(neuron(), collapse=1)
+
+
+def test_bad_options_fail_before_any_warning(recwarn):
+    with pytest.raises(ValueError):
+        viz.draw(neuron(), rankdir="XY")
+    assert not recwarn.list

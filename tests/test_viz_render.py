@@ -246,3 +246,53 @@ def test_jupyter_display():
     assert bundle["image/svg+xml"] == svg and bundle["text/plain"].startswith("<Drawing: ")
     assert "10 graph nodes" in repr(d)
     assert str(d) == d.source
+
+
+# ---- the time budget and progress -----------------------------------------------------------
+
+def slow_renderer(tmp_path, seconds: float) -> str:
+    """A stand-in graphviz program that takes `seconds`, then prints a tiny SVG."""
+    import sys
+    script = tmp_path / "slow-graphviz"
+    script.write_text(f"#!{sys.executable}\nimport sys, time\nsys.stdin.read()\n"
+                      f"time.sleep({seconds})\nsys.stdout.write('<svg/>')\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_render_past_its_budget_is_stopped_with_advice(tmp_path, monkeypatch):
+    import time
+    program = slow_renderer(tmp_path, 30)
+    monkeypatch.setenv("GLASSGRAD_RENDER_BUDGET", "0.5")
+    started = time.monotonic()
+    with pytest.raises(viz.RenderTimeout) as err:
+        viz.draw(neuron(backward=True)).pipe("svg", program=program)
+    assert time.monotonic() - started < 10                 # stopped, not waited for
+    message = str(err.value)
+    assert "\n" not in message and "slow-graphviz took more than 0.5 s" in message
+    assert "max_nodes=" in message and "collapse=" in message
+    assert "GLASSGRAD_RENDER_BUDGET" in message
+    assert (err.value.program, err.value.seconds) == ("slow-graphviz", 0.5)
+    assert isinstance(err.value, viz.RenderError)
+
+
+def test_budget_setting(monkeypatch):
+    monkeypatch.delenv("GLASSGRAD_RENDER_BUDGET", raising=False)
+    assert render.budget() == render.BUDGET == 10.0
+    monkeypatch.setenv("GLASSGRAD_RENDER_BUDGET", "2.5")
+    assert render.budget() == 2.5
+    for bad in ("soon", "0", "-1", "nan"):
+        monkeypatch.setenv("GLASSGRAD_RENDER_BUDGET", bad)
+        with pytest.raises(ValueError, match="GLASSGRAD_RENDER_BUDGET"):
+            render.budget()
+
+
+def test_progress_reports_while_a_render_waits(tmp_path):
+    program = slow_renderer(tmp_path, 0.6)
+    seen = []
+    with render.progress(seen.append):
+        assert render.run("digraph { a }", "svg", program) == b"<svg/>"
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] < 5
+    seen.clear()
+    render.run("digraph { a }", "svg", program)            # outside: nobody is told
+    assert seen == []

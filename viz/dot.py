@@ -107,7 +107,7 @@ class Writer:
         self.grads, self.plan, self.clusters, self.cluster_of = grads, plan, clusters, cluster_of
         self.opts, self.frame = opts, frame
         self.param_names = param_names or {}
-        self.compact = plan.count > COMPACT
+        self.compact = plan.count + len(self.copies) > COMPACT
         self.kinds: set = set()
         self.params = False
         self.labelled_edges = False

@@ -18,9 +18,10 @@ from .gradcheck import gradcheck
 from .graph import topological_order
 from .mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
 from .scalar_rules import local_derivatives
-# `autograd.tensor` stays the module (the copying factory is `autograd.tensor.tensor`).
-from .tensor import (Tensor, arange, cat, concatenate, eye, full, linear, manual_seed, matmul,
-                     ones, ones_like, rand, randn, stack, where, zeros, zeros_like)
+from .factories import (arange, eye, full, ones, ones_like, rand, randn, tensor, zeros,
+                        zeros_like)
+from .random import manual_seed
+from .tensor_core import Tensor, cat, concatenate, linear, matmul, stack, where
 from .value import Value, affine
 
 __version__ = "0.1.0"
@@ -31,7 +32,7 @@ __all__ = [
     "DomainError", "DivisionByZero", "Overflow", "GradcheckError",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "elu", "gelu",
     "softplus", "sin", "cos", "abs", "maximum", "minimum", "__version__",
-    "Tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye",
+    "Tensor", "tensor", "zeros", "ones", "full", "randn", "rand", "arange", "eye",
     "zeros_like", "ones_like", "manual_seed", "cat", "concatenate", "stack", "where",
     "matmul", "linear", "detect_anomaly", "AnomalyError",
 ]

@@ -63,7 +63,7 @@ def check_forward(op: str, data: np.ndarray, inputs: Sequence[Any]) -> None:
 
 def check_backward(node: Any, position: int, grad: Any) -> None:
     # grad is an ndarray (or NumPy scalar) in backward, a Tensor under create_graph.
-    what = _bad(grad.data if hasattr(grad, "_parents") else np.asarray(grad))
+    what = _bad(grad.raw_data if hasattr(grad, "_parents") else np.asarray(grad))
     if what:
         parent = node._parents[position]
         raise AnomalyError(

@@ -18,7 +18,7 @@ from .mode import no_grad
 
 def _scalar(out: Any) -> float:
     # The numeric side sums the output data directly: same number, no graph node needed.
-    return float(np.sum(out.data))
+    return float(np.sum(out.raw_data))
 
 
 def gradcheck(f: Callable, inputs: Sequence[Any], eps: float = 1e-6, atol: float = 1e-5,
@@ -32,18 +32,18 @@ def gradcheck(f: Callable, inputs: Sequence[Any], eps: float = 1e-6, atol: float
     """
     inputs = list(inputs)
     for i, x in enumerate(inputs):
-        if getattr(x, "requires_grad", False) and x.data.dtype != np.float64:
-            warnings.warn(f"gradcheck: input {i} requires grad but is {x.data.dtype}, not "
+        if getattr(x, "requires_grad", False) and x.raw_data.dtype != np.float64:
+            warnings.warn(f"gradcheck: input {i} requires grad but is {x.raw_data.dtype}, not "
                           f"float64; central differences will likely disagree", stacklevel=2)
     analytic = grad(_summed(f(*inputs)), inputs, allow_unused=True)
     for i, (x, g) in enumerate(zip(inputs, analytic)):
         if not getattr(x, "requires_grad", True):
             continue
         name = x.label or f"input {i}"
-        array = isinstance(x.data, np.ndarray)
-        indices = list(np.ndindex(x.data.shape)) if array else [None]
+        array = isinstance(x.raw_data, np.ndarray)
+        indices = list(np.ndindex(x.raw_data.shape)) if array else [None]
         for idx in indices:
-            original = x.data[idx] if array else x.data
+            original = x.raw_data[idx] if array else x.raw_data
             with no_grad():
                 _set(x, idx, original + eps)
                 plus = _scalar(f(*inputs))
@@ -54,7 +54,7 @@ def gradcheck(f: Callable, inputs: Sequence[Any], eps: float = 1e-6, atol: float
             if g is None:
                 backprop = 0.0
             else:
-                gv = g.data if hasattr(g, "data") else g
+                gv = g.raw_data if hasattr(g, "raw_data") else g
                 backprop = float(np.asarray(gv)[idx]) if array else float(gv)
             if not abs(backprop - numeric) <= atol + rtol * abs(numeric):
                 where = f"{name}[{', '.join(map(str, idx))}]" if array and idx else name
@@ -74,6 +74,6 @@ def _summed(out: Any) -> Any:
 
 def _set(x: Any, idx: Any, value: float) -> None:
     if idx is None:
-        x.data = float(value)
+        x.raw_data = float(value)
     else:
-        x.data[idx] = value
+        x.raw_data[idx] = value

@@ -25,12 +25,41 @@ _by_seq = attrgetter("_seq")
 class Node:
     """The node protocol shared by `Value` and `Tensor`; all that `viz` and the traversal read.
 
-    Subclasses hold `data`, `grad`, `label`, `_parents` (an ordered tuple), `_op`, `_arg`
+    Subclasses hold their numbers, `label`, `_parents` (an ordered tuple), `_op`, `_arg`
     (the op's parameter, e.g. an exponent), `_seq`, `_scope` and `_mark` (the traversal's
     visit mark) in their own `__slots__`.
+
+    Code that works on either kind of node (viz, gradcheck, anomaly checks, optimizers)
+    reads the numbers through ONE accessor pair, `raw_data` and `raw_grad`: a float for a
+    `Value`, an ndarray (or None for a missing gradient) for a `Tensor`. Users read `.data`
+    and `.grad`, which for a Tensor are Tensors, as in PyTorch.
+
+    >>> from autograd import Tensor, Value
+    >>> Value(2.0).raw_data, type(Tensor([1.0, 2.0]).raw_data).__name__
+    (2.0, 'ndarray')
     """
 
     __slots__ = ()
+
+    # Value keeps its float in `data`/`grad` (micrograd's API); Tensor overrides both
+    # accessors with its raw-array slots.
+    @property
+    def raw_data(self) -> Any:
+        """The node's value: a float (Value) or an ndarray (Tensor); assignable."""
+        return self.data
+
+    @raw_data.setter
+    def raw_data(self, value: Any) -> None:
+        self.data = value
+
+    @property
+    def raw_grad(self) -> Any:
+        """The node's gradient: a float (Value) or None/an ndarray (Tensor); assignable."""
+        return self.grad
+
+    @raw_grad.setter
+    def raw_grad(self, value: Any) -> None:
+        self.grad = value
 
     @property
     def parents(self) -> tuple:

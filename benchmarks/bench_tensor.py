@@ -89,24 +89,24 @@ class _InlineAdam:
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         self.params, self.lr, self.betas, self.eps, self.t = list(params), lr, betas, eps, 0
-        self.m = [np.zeros_like(p.data) for p in self.params]
-        self.v = [np.zeros_like(p.data) for p in self.params]
+        self.m = [np.zeros_like(p.raw_data) for p in self.params]
+        self.v = [np.zeros_like(p.raw_data) for p in self.params]
 
     def zero_grad(self):
         for p in self.params:
-            p.grad = None
+            p.raw_grad = None
 
     def step(self):
         self.t += 1
         b1, b2 = self.betas
         c1, c2 = 1 - b1 ** self.t, (1 - b2 ** self.t) ** 0.5
         for p, m, v in zip(self.params, self.m, self.v):
-            g = p.grad
+            g = p.raw_grad
             m *= b1
             m += (1 - b1) * g
             v *= b2
             v += (1 - b2) * g * g
-            p.data -= (self.lr / c1) * m / (np.sqrt(v) / c2 + self.eps)
+            p.raw_data -= (self.lr / c1) * m / (np.sqrt(v) / c2 + self.eps)
 
 
 class Ours:
@@ -138,7 +138,7 @@ class Ours:
             z = h.reshape(-1)
             return (z.softplus() - y * z).mean()
         rows = np.arange(h.shape[0])
-        return (h.logsumexp(dim=1) - h[rows, y.data]).mean()
+        return (h.logsumexp(dim=1) - h[rows, y.raw_data]).mean()
 
     def backward(self, loss):
         self.opt.zero_grad()
@@ -146,7 +146,7 @@ class Ours:
 
     def gemms(self, x):
         """The step's matmuls in bare NumPy."""
-        gemm_chain(x.data, [w.data for w, _ in self.layers])
+        gemm_chain(x.raw_data, [w.raw_data for w, _ in self.layers])
 
     def memory(self, x, y):
         from autograd import topological_order
@@ -157,8 +157,8 @@ class Ours:
         peak = tracemalloc.get_traced_memory()[1] - base
         tracemalloc.stop()
         nodes = [n for n in topological_order(loss) if n._parents]
-        return {"peak": peak, "values": sum(n.data.nbytes for n in nodes),
-                "grads": sum(n.grad.nbytes for n in nodes if n.grad is not None)}
+        return {"peak": peak, "values": sum(n.raw_data.nbytes for n in nodes),
+                "grads": sum(n.raw_grad.nbytes for n in nodes if n.raw_grad is not None)}
 
 
 # ---------------------------------------------------------------- PyTorch

@@ -222,9 +222,9 @@ class GradientMonitor(Callback):
         """Measure the current gradients (and, given the loss node, the dead ReLUs)."""
         self.steps.append(step)
         for label, _, params in self._groups:
-            g = _norm([p.grad for p in params])
+            g = _norm([p.raw_grad for p in params])
             self.grad_norms[label].append(g)
-            self.weight_norms[label].append(_norm([p.data for p in params]))
+            self.weight_norms[label].append(_norm([p.raw_data for p in params]))
             verdict = self._verdict(g)
             if verdict != "ok" and label not in self.first_flagged:
                 self.first_flagged[label] = (verdict, step)
@@ -257,7 +257,7 @@ class GradientMonitor(Callback):
                 key = id(node._scope)
                 units[key] = units.get(key, False) or node.data > 0.0
             else:
-                data = np.asarray(node.data)
+                data = np.asarray(node.raw_data)
                 active = (data > 0).reshape(-1, data.shape[-1]).any(axis=0) if data.ndim \
                     else np.array([data > 0])
                 dead, total = counts.get(label, [0, 0])
@@ -337,7 +337,8 @@ class GradientClipping(Callback):
         if self.max_norm is not None:
             self.norms.append(clip_grad_norm_(params, self.max_norm))
         else:
-            self.norms.append(get_total_norm([p.grad for p in params if p.grad is not None]))
+            self.norms.append(get_total_norm([p.raw_grad for p in params
+                                              if p.raw_grad is not None]))
             clip_grad_value_(params, self.max_value)
 
 
@@ -397,9 +398,9 @@ class NaNGuard(Callback):
     def on_error(self, state: Any, err: ArithmeticError) -> bool:
         # Scalar models overflow with an exception before any value turns inf: name the
         # largest weight, the usual culprit.
-        name, p = max(self._named, key=lambda item: _norm([item[1].data]))
+        name, p = max(self._named, key=lambda item: _norm([item[1].raw_data]))
         self._stop(state, f"the forward/backward pass failed ({err}); largest parameter "
-                          f"{name} (norm {_norm([p.data]):.3g})")
+                          f"{name} (norm {_norm([p.raw_data]):.3g})")
         return True
 
     def on_step_end(self, state: Any) -> None:

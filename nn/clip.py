@@ -85,11 +85,11 @@ def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: float) -
     """Multiply every grad by min(max_norm / (total_norm + 1e-6), 1), in place."""
     coef = min(float(max_norm) / (total_norm + 1e-6), 1.0)
     for p in _as_list(parameters):
-        g = p.grad
+        g = p.raw_grad
         if g is None:
             continue
         if isinstance(g, Real):
-            p.grad = g * coef
+            p.raw_grad = g * coef
         else:
             g *= coef                          # always, like torch (a no-op scale by 1.0)
 
@@ -104,7 +104,7 @@ def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2
     scaled by 0 (finite entries become 0, infinite ones NaN), as in PyTorch.
     """
     params = _as_list(parameters)
-    total = get_total_norm([p.grad for p in params if p.grad is not None], norm_type,
+    total = get_total_norm([p.raw_grad for p in params if p.raw_grad is not None], norm_type,
                            error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total)
     return total
@@ -120,10 +120,10 @@ def clip_grad_value_(parameters: Any, clip_value: float) -> None:
     """
     c = float(clip_value)
     for p in _as_list(parameters):
-        g = p.grad
+        g = p.raw_grad
         if g is None:
             continue
         if isinstance(g, Real):
-            p.grad = min(max(float(g), -c), c)
+            p.raw_grad = min(max(float(g), -c), c)
         else:
             np.clip(g, -c, c, out=g)

@@ -23,8 +23,8 @@ from typing import Any, Optional
 
 import numpy as np
 
-from autograd import tensor as _tensor
-from autograd.tensor import Tensor
+from autograd import tensor_core as _tensor
+from autograd.tensor_core import Tensor
 
 from . import scalar_losses as _scalar
 from .init import default_generator
@@ -206,7 +206,7 @@ def hinge_loss(input: Any, target: Any, margin: float = 1.0, reduction: str = "m
     if not isinstance(input, Tensor):
         return _scalar.hinge_loss(input, target, margin=margin, reduction=reduction)
     _check_reduction(reduction)
-    labels = target.data if isinstance(target, Tensor) else np.asarray(target)
+    labels = target.raw_data if isinstance(target, Tensor) else np.asarray(target)
     if not np.isin(labels, (1, -1)).all():
         bad = labels[~np.isin(labels, (1, -1))].flat[0]
         raise ValueError(f"hinge_loss: labels must be +1 or -1, got {bad!r}")
@@ -229,8 +229,8 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
         return _scalar.binary_cross_entropy(input, target, reduction=reduction)
     _check_reduction(reduction)
     target = _same_shape("binary_cross_entropy", input, target)
-    if ((input.data < 0) | (input.data > 1)).any():
-        bad = input.data[(input.data < 0) | (input.data > 1)].flat[0]
+    if ((input.raw_data < 0) | (input.raw_data > 1)).any():
+        bad = input.raw_data[(input.raw_data < 0) | (input.raw_data > 1)].flat[0]
         raise ValueError(f"binary_cross_entropy: input must be probabilities in [0, 1], "
                          f"got {bad!r} (use binary_cross_entropy_with_logits for logits)")
     # One node from the tensor rule table: PyTorch's clamped logs and capped gradient.
@@ -270,7 +270,7 @@ def _class_weights(weight: Any, input: Tensor, name: str) -> Optional[np.ndarray
     if weight is None:
         return None
     n_classes = input.shape[1 if input.ndim >= 2 else 0]
-    w = np.asarray(weight.data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
+    w = np.asarray(weight.raw_data if isinstance(weight, Tensor) else weight, dtype=input.dtype)
     if w.shape != (n_classes,):
         raise ValueError(f"{name}: weight must have one entry per class, shape "
                          f"({n_classes},), got {w.shape}")
@@ -347,7 +347,7 @@ def _probability_targets(input: Tensor, logp: Tensor, target: Any, w: Optional[n
     if w is not None:
         probs = probs * Tensor(w.reshape((n_classes,) + (1,) * (input.ndim - cd - 1)))
     loss = -(logp * probs).sum(dim=cd)
-    return _reduce_weighted(loss, reduction, float(input.data.size // n_classes))
+    return _reduce_weighted(loss, reduction, float(input.raw_data.size // n_classes))
 
 
 def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int = -100,
@@ -368,7 +368,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, ignore_index: int
                          f"got {label_smoothing}")
     w = _class_weights(weight, input, "cross_entropy")
     logp = input.log_softmax(1 if input.ndim >= 2 else 0)
-    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    raw = target.raw_data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind == "f":
         return _probability_targets(input, logp, target, w, label_smoothing, reduction,
                                     "cross_entropy")
@@ -395,7 +395,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
             losses.append(-row[t])
         return _scalar.reduce(losses, reduction) if batch else losses[0]
     _check_reduction(reduction)
-    raw = target.data if isinstance(target, Tensor) else np.asarray(target)
+    raw = target.raw_data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind not in "iu":
         raise TypeError(f"nll_loss: target must hold class indices, got dtype {raw.dtype}")
     raw = _indices(raw, input, ignore_index, "nll_loss")

@@ -22,7 +22,7 @@ from typing import Any, Optional, Tuple
 
 import numpy as np
 
-from autograd import tensor as _tensor
+from autograd import random as _random
 from autograd.mode import no_grad
 
 _LINEAR_GAINS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
@@ -32,7 +32,7 @@ _LINEAR_GAINS = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d",
 def default_generator() -> np.random.Generator:
     """The global random stream shared with `randn`/`rand` (seed it with
     `autograd.manual_seed`)."""
-    return _tensor.default_generator   # looked up each time: one shared Generator object
+    return _random.default_generator   # looked up each time: one shared Generator object
 
 
 def _rng(generator: Optional[np.random.Generator]) -> np.random.Generator:
@@ -66,7 +66,7 @@ def calculate_gain(nonlinearity: str, param: Optional[float] = None) -> float:
 
 def _calculate_fan_in_and_fan_out(tensor: Any) -> Tuple[int, int]:
     """(fan_in, fan_out): size(1)·receptive field and size(0)·receptive field."""
-    shape = tensor.data.shape
+    shape = tensor.shape
     if len(shape) < 2:
         raise ValueError("Fan in and fan out can not be computed for tensor with fewer "
                          "than 2 dimensions")
@@ -85,20 +85,20 @@ def _fan(tensor: Any, mode: str) -> int:
 def _fill(tensor: Any, values: Any) -> Any:
     # Write into the existing array: the model and any optimizer state hold this object.
     with no_grad():
-        tensor.data[...] = values
+        tensor.raw_data[...] = values
     return tensor
 
 
 def uniform_(tensor: Any, a: float = 0.0, b: float = 1.0,
              generator: Optional[np.random.Generator] = None) -> Any:
     """Fill with draws from U(a, b)."""
-    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.data.shape))
+    return _fill(tensor, _rng(generator).uniform(a, b, size=tensor.shape))
 
 
 def normal_(tensor: Any, mean: float = 0.0, std: float = 1.0,
             generator: Optional[np.random.Generator] = None) -> Any:
     """Fill with draws from N(mean, std²)."""
-    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.data.shape))
+    return _fill(tensor, _rng(generator).normal(mean, std, size=tensor.shape))
 
 
 def constant_(tensor: Any, val: float) -> Any:
@@ -133,7 +133,7 @@ def xavier_normal_(tensor: Any, gain: float = 1.0,
 
 
 def _kaiming_std(tensor: Any, a: float, mode: str, nonlinearity: str) -> Optional[float]:
-    if 0 in tensor.data.shape:
+    if 0 in tensor.shape:
         warnings.warn("Initializing zero-element tensors is a no-op")
         return None
     return calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))

@@ -27,7 +27,7 @@ from typing import Any, Iterator, Optional, Union
 import numpy as np
 
 from autograd.mode import no_grad
-from autograd.tensor import Tensor
+from autograd.tensor_core import Tensor
 
 from . import functional as F
 from . import init
@@ -293,7 +293,7 @@ class BatchNorm1d(Module):
         # Per-feature factors are folded together first, so only a few ops touch all N·C
         # numbers: y = (x − mean)·(w/√(var + eps)) + b.
         if self.training or not self.track_running_stats:
-            count = x.data.size // self.num_features
+            count = x.numel() // self.num_features
             if self.training and count <= 1:
                 raise ValueError(f"Expected more than 1 value per channel when training, "
                                  f"got input size {tuple(x.shape)}")
@@ -302,7 +302,8 @@ class BatchNorm1d(Module):
             var = (centred * centred).mean(dim=dims, keepdim=True)   # biased, as PyTorch's
             scale = (var + self.eps) ** -0.5
             if self.training and self.track_running_stats:
-                self._update_running_stats(mean.data.reshape(-1), var.data.reshape(-1), count)
+                self._update_running_stats(mean.raw_data.reshape(-1), var.raw_data.reshape(-1),
+                                          count)
         else:
             centred = x - Tensor(self.running_mean.reshape(shape))
             scale = Tensor((1.0 / np.sqrt(self.running_var + self.eps)).reshape(shape))

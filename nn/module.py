@@ -173,8 +173,8 @@ class Module:
             raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
         for p in self.parameters():
             if type(p) is not Value:
-                p.data = p.data.astype(dtype)
-                p.grad = None if p.grad is None else p.grad.astype(dtype)
+                p.raw_data = p.raw_data.astype(dtype)
+                p.raw_grad = None if p.raw_grad is None else p.raw_grad.astype(dtype)
         for module in self.modules():
             for b in module.__dict__.get("_buffer_names", []):
                 value = getattr(module, b)
@@ -202,10 +202,10 @@ class Module:
         for p in self.parameters():
             if type(p) is Value:
                 p.grad = 0.0
-            elif set_to_none or p.grad is None:
-                p.grad = None
+            elif set_to_none or p.raw_grad is None:
+                p.raw_grad = None
             else:
-                p.grad[...] = 0
+                p.raw_grad[...] = 0
 
     # ---- saving ----
     def _state_entries(self) -> "OrderedDict[str, Any]":
@@ -285,7 +285,7 @@ def _read(target: Any) -> np.ndarray:
         return np.array(getattr(*target), copy=True)
     if isinstance(target, (list, tuple)):
         return np.array([v.data for v in target])
-    return np.array(target.data, copy=True)
+    return np.array(target.raw_data, copy=True)
 
 
 def _write(target: Any, new: np.ndarray) -> None:
@@ -297,4 +297,4 @@ def _write(target: Any, new: np.ndarray) -> None:
         for v, x in zip(target, new.tolist()):
             v.data = float(x)
     else:
-        target.data[...] = new
+        target.raw_data[...] = new

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from autograd.tensor import Tensor
+from autograd.tensor_core import Tensor
 
 
 class Parameter(Tensor):
@@ -29,8 +29,8 @@ class Parameter(Tensor):
         if isinstance(data, Tensor):
             # Share the array, as torch.nn.Parameter(t) shares t's storage.
             label = label or data.label
-            dtype = dtype or data.data.dtype
-            data = data.data
+            dtype = dtype or data.dtype
+            data = data.raw_data
         super().__init__(data, requires_grad=requires_grad, dtype=dtype, label=label)
 
     def __repr__(self) -> str:

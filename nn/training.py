@@ -149,10 +149,10 @@ def predict(model: Module, X: Any) -> np.ndarray:
     try:
         if _is_scalar_model(model):
             return _scalar_outputs(model, X)
-        from autograd.tensor import Tensor
+        from autograd.tensor_core import Tensor
         with no_grad():
             out = model(Tensor(X))
-        return np.asarray(out.data)
+        return out.raw_data
     finally:
         model.train(was_training)
 
@@ -210,7 +210,7 @@ class _ScalarBatches:
 
 class _TensorBatches:
     def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
-        from autograd.tensor import Tensor
+        from autograd.tensor_core import Tensor
         self.Tensor = Tensor
         self.X = X
         self.y = y
@@ -224,7 +224,7 @@ class _TensorBatches:
     def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]) -> Tuple[Any, np.ndarray]:
         out = model(self.Tensor(self.X[idx]))
         loss = loss_fn(out, self.targets_for(out, self.y[idx]))
-        return loss, np.asarray(out.data)
+        return loss, out.raw_data
 
     @staticmethod
     def outputs(batches: List[np.ndarray]) -> np.ndarray:
@@ -232,7 +232,7 @@ class _TensorBatches:
 
 
 def _loss_float(loss: Any) -> float:
-    return float(loss.data) if type(loss) is Value else float(np.asarray(loss.data))
+    return float(loss.raw_data)
 
 
 def evaluate(model: Module, loss_fn: Callable, data: Data, accuracy: Any = "auto") -> Dict[str, float]:
@@ -276,7 +276,7 @@ def _evaluate(model: Module, loss_fn: Callable, X: np.ndarray, y: np.ndarray, ru
                 batches = _TensorBatches(X, y)
                 out = model(batches.Tensor(X))
                 loss = _loss_float(loss_fn(out, batches.targets_for(out, y)))
-                outs = np.asarray(out.data)
+                outs = out.raw_data
     finally:
         model.train(was_training)
     result = {"loss": loss}

@@ -7,13 +7,15 @@ import pytest
 
 import nn.utils
 from autograd import Value
+from autograd.graph import Node
 from nn.clip import clip_grad_norm_, clip_grad_value_, get_total_norm
 
 EXPECTED_COEF = 1.0 / (5.0 + 1e-6)
 
 
-class P:
-    """A tensor-parameter stand-in (`.data` ndarray, `.grad` None or ndarray)."""
+class P(Node):
+    """A tensor-parameter stand-in (`.data` ndarray, `.grad` None or ndarray, read through
+    Node's raw_data / raw_grad)."""
 
     def __init__(self, grad, dtype=np.float64):
         self.data = np.zeros(np.shape(grad), dtype=dtype)

@@ -7,7 +7,7 @@ import random
 import numpy as np
 import pytest
 
-from autograd import tensor
+import autograd.random as autograd_random
 
 PACKAGES = ("autograd", "nn", "nn.optim", "viz")
 MODULES = sorted(
@@ -29,13 +29,13 @@ def test_docstring_examples(name):
     # so later tests see what they would have seen without this one.
     state = random.getstate()
     np_state = np.random.get_state()
-    tensor_state = tensor.default_generator.bit_generator.state
+    tensor_state = autograd_random.default_generator.bit_generator.state
     try:
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS, verbose=False)
     finally:
         random.setstate(state)
         np.random.set_state(np_state)
-        tensor.default_generator.bit_generator.state = tensor_state
+        autograd_random.default_generator.bit_generator.state = tensor_state
     if name not in NO_EXAMPLES:
         assert result.attempted > 0, f"{name} has no runnable example"
     assert result.failed == 0, f"{result.failed} of {result.attempted} examples failed in {name}"

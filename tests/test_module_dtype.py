@@ -18,7 +18,7 @@ def test_double_casts_parameters_and_buffers_and_float_casts_back():
 
 def test_to_keeps_values_and_refuses_integer_dtypes():
     model = nn.Linear(2, 2)
-    before = model.weight.data.copy()
+    before = model.weight.detach().numpy().copy()
     model.to(np.float64)
     np.testing.assert_array_equal(model.weight.data, before.astype(np.float64))
     with pytest.raises(TypeError, match="floating"):

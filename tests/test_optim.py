@@ -1,7 +1,8 @@
 """nn.optim: hand-computed trajectories, PyTorch parity (20 steps, every option), base-class API.
 
-Parameters come in two kinds: scalar `autograd.Value`s and a tiny tensor stand-in (`.data` an
-ndarray updated in place, `.grad` None or an ndarray), the contract tensor parameters follow.
+Parameters come in two kinds: scalar `autograd.Value`s and a tiny tensor stand-in (a graph
+`Node` whose numbers, read through the protocol's `raw_data` / `raw_grad`, are an ndarray
+updated in place and None or an ndarray), the contract tensor parameters follow.
 """
 import math
 import warnings
@@ -10,11 +11,13 @@ import numpy as np
 import pytest
 
 from autograd import Value, no_grad
+from autograd.graph import Node
 from nn.optim import SGD, Adam, AdamW, Optimizer, RMSprop
 
 
-class P:
-    """A tensor-parameter stand-in: what the optimizers may rely on, and nothing more."""
+class P(Node):
+    """A tensor-parameter stand-in: what the optimizers may rely on, and nothing more
+    (Node's raw_data / raw_grad read and write these `data` / `grad` attributes)."""
 
     def __init__(self, data, dtype=np.float64):
         self.data = np.array(data, dtype=dtype)
@@ -514,7 +517,7 @@ def test_real_tensor_parameters_with_backward_match_pytorch():
     parameter = pytest.importorskip("nn.parameter")
     w0 = np.array([[1.0, -2.0], [0.5, 3.0]])
     w, tw = parameter.Parameter(w0.copy()), torch.tensor(w0, requires_grad=True)
-    storage = w.data
+    storage = w.raw_data
     opt, topt = AdamW([w], lr=0.1, amsgrad=True), torch.optim.AdamW([tw], lr=0.1, amsgrad=True)
     for _ in range(20):
         opt.zero_grad()
@@ -523,5 +526,5 @@ def test_real_tensor_parameters_with_backward_match_pytorch():
         ((tw * tw * tw).sum() + (tw * 3).sum()).backward()
         opt.step()
         topt.step()
-    assert w.data is storage and w.grad is not None
+    assert w.raw_data is storage and w.grad is not None
     np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-9, atol=1e-12)

@@ -129,8 +129,8 @@ def test_leaf_grad_owns_its_memory():
     y = w + 0.0                       # + passes the gradient through unchanged
     z = (y.T * 2).sum() + b.expand(4, 3).sum()
     z.backward()
-    assert w.grad.flags.owndata and w.grad.flags.writeable and w.grad is not y.grad
-    assert b.grad.flags.writeable
+    assert w.raw_grad.flags.owndata and w.raw_grad.flags.writeable
+    assert w.raw_grad is not y.raw_grad and b.raw_grad.flags.writeable
     w.grad *= 0.5
     np.testing.assert_array_equal(y.grad, np.full((2, 3), 2.0))
 

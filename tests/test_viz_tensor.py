@@ -79,7 +79,7 @@ def test_nonfinite_tensor_gradient_alarms():
     a = Tensor(np.array([1.0, 2.0]), requires_grad=True, label="a")
     loss = (a * 2.0).sum()
     loss.backward()
-    a.grad = np.array([np.nan, 1.0])
+    a.grad = Tensor([np.nan, 1.0], dtype=np.float64)
     assert ">NaN<" in label_of(viz.draw(loss).source, "a")
 
 
@@ -115,10 +115,10 @@ def test_tensor_layers_cluster_by_module():
 class Node:
     """The node protocol and nothing else (no rule tables, no backward)."""
 
-    __slots__ = ("data", "grad", "label", "_parents", "_op", "_seq", "_scope", "_mark")
+    __slots__ = ("raw_data", "raw_grad", "label", "_parents", "_op", "_seq", "_scope", "_mark")
 
     def __init__(self, data, parents=(), op="", label="", grad=None):
-        self.data, self.grad, self.label = data, grad, label
+        self.raw_data, self.raw_grad, self.label = data, grad, label
         self._parents, self._op, self._seq = tuple(parents), op, next_seq()
         self._mark = None
         from autograd.mode import STATE

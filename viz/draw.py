@@ -46,7 +46,7 @@ class GraphView:
         if not roots:
             raise ValueError("draw: nothing to draw (an empty list of outputs)")
         for r in roots:
-            if not hasattr(r, "_parents") or not hasattr(r, "data"):
+            if not hasattr(r, "_parents") or not hasattr(r, "raw_data"):
                 hint = (" (a model? call it first and draw its output: viz.draw(model(x)))"
                         if callable(r) else "")
                 raise TypeError(f"draw needs graph nodes (Value or Tensor), got "

@@ -2,6 +2,8 @@
 
 Everything in viz that needs a node's forward value or gradient (a float for a `Value`, a
 NumPy array for a `Tensor`, None for a gradient not computed) calls these two functions.
+They read the node protocol's raw accessors (`raw_data`, `raw_grad`); a Tensor's `.data`
+and `.grad` are Tensors, as in PyTorch.
 
 >>> from autograd import Value
 >>> x = Value(2.0); y = x * 3; y.backward()
@@ -15,9 +17,9 @@ from typing import Any
 
 def data_of(node: Any) -> Any:
     """The node's forward value: a float or a NumPy array."""
-    return node.data
+    return node.raw_data
 
 
 def grad_of(node: Any) -> Any:
     """The node's gradient: a float, a NumPy array, or None."""
-    return node.grad
+    return node.raw_grad

@@ -57,27 +57,27 @@ class Adam(Optimizer):
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
         if not state:
             state["step"] = 0
-            state["exp_avg"] = _zeros_like(p.data)
-            state["exp_avg_sq"] = _zeros_like(p.data)
+            state["exp_avg"] = _zeros_like(p.raw_data)
+            state["exp_avg_sq"] = _zeros_like(p.raw_data)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = _zeros_like(p.data)
+                state["max_exp_avg_sq"] = _zeros_like(p.raw_data)
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
         state["step"] += 1
         t = state["step"]
-        if isinstance(p.data, np.ndarray):
+        if isinstance(p.raw_data, np.ndarray):
             self._update_array(p, grad, state, group, t)
             return
         if wd != 0:
             if group["decoupled_weight_decay"]:
-                p.data *= 1 - lr * wd
+                p.raw_data *= 1 - lr * wd
             else:
-                grad = grad + wd * p.data
+                grad = grad + wd * p.raw_data
         m = state["exp_avg"] = beta1 * state["exp_avg"] + (1 - beta1) * grad
         v = state["exp_avg_sq"] = beta2 * state["exp_avg_sq"] + (1 - beta2) * grad * grad
         if group["amsgrad"]:
             v = state["max_exp_avg_sq"] = _maximum(state["max_exp_avg_sq"], v)
         denom = _sqrt(v) / math.sqrt(1 - beta2 ** t) + group["eps"]
-        p.data -= lr / (1 - beta1 ** t) * m / denom
+        p.raw_data -= lr / (1 - beta1 ** t) * m / denom
 
     def _update_array(self, p: Any, grad: np.ndarray, state: dict[str, Any],
                       group: dict[str, Any], t: int) -> None:
@@ -86,7 +86,7 @@ class Adam(Optimizer):
         # so temporaries cost as much as the arithmetic). The last line divides before
         # scaling, m / denom * step_size, which is PyTorch's order (addcdiv).
         lr, (beta1, beta2), wd = group["lr"], group["betas"], group["weight_decay"]
-        data, m, v = p.data, state["exp_avg"], state["exp_avg_sq"]
+        data, m, v = p.raw_data, state["exp_avg"], state["exp_avg_sq"]
         work = _scratch(self._work, p)
         if wd != 0:
             if group["decoupled_weight_decay"]:

@@ -1,13 +1,14 @@
 """`Optimizer`: the base class that owns parameter groups, per-parameter state and the step loop.
 
-A parameter is anything with `.data` and `.grad`:
+A parameter is a graph leaf whose numbers the optimizer reads and writes through the node
+protocol's `raw_data` / `raw_grad` (autograd/graph.py):
 
-* a scalar `autograd.Value` (`.data` and `.grad` are Python floats; `.grad` is never None), or
-* a tensor parameter (`.data` is a NumPy array, `.grad` is None or an array of the same shape).
+* a scalar `autograd.Value`: Python floats (its grad is never None), or
+* a tensor parameter: a NumPy array, and None or an array of the same shape for the grad.
 
 Subclasses write the update for ONE parameter in `_update`, using only `+ - * /` and the
-helpers below, so the same line works for both kinds: `p.data -= step` rebinds a float and
-updates an array in place (the model holds that very array object).
+helpers below, so the same line works for both kinds: `p.raw_data -= step` rebinds a float
+and updates an array in place (the model holds that very array object).
 
 >>> from autograd import Value
 >>> from nn.optim import SGD
@@ -60,7 +61,7 @@ def _scratch(work: dict[Any, np.ndarray], p: Any) -> np.ndarray:
     which `state_dict` saves): it holds no information, only memory to write into.
     """
     buf = work.get(p)
-    data = p.data
+    data = p.raw_data
     if buf is None or buf.shape != data.shape or buf.dtype != data.dtype:
         buf = work[p] = np.empty_like(data)
     return buf
@@ -161,7 +162,7 @@ class Optimizer(ABC):
         for group in self.param_groups:
             maximize = group.get("maximize", False)
             for p in group["params"]:
-                grad = p.grad
+                grad = p.raw_grad
                 if grad is None:
                     continue
                 # Maximizing f is minimizing -f: flip the grad once here for every optimizer.
@@ -177,13 +178,13 @@ class Optimizer(ABC):
         """
         for group in self.param_groups:
             for p in group["params"]:
-                grad = p.grad
+                grad = p.raw_grad
                 if grad is None:
                     continue
                 if isinstance(grad, Real):
-                    p.grad = 0.0
+                    p.raw_grad = 0.0
                 elif set_to_none:
-                    p.grad = None
+                    p.raw_grad = None
                 else:
                     grad[...] = 0
 
@@ -255,7 +256,7 @@ class Optimizer(ABC):
                 raise ValueError(f"loaded state dict has state for parameter {key!r}, which is "
                                  f"in none of its parameter groups")
             p = by_index[key]
-            state[p] = {k: _cast_like(p.data, v) for k, v in values.items()}
+            state[p] = {k: _cast_like(p.raw_data, v) for k, v in values.items()}
         for group, saved in zip(self.param_groups, saved_groups):
             saved["params"] = group["params"]
             if "param_names" in group and "param_names" not in saved:

@@ -51,17 +51,17 @@ class RMSprop(Optimizer):
         alpha, momentum = group["alpha"], group["momentum"]
         if not state:
             state["step"] = 0
-            state["square_avg"] = _zeros_like(p.data)
+            state["square_avg"] = _zeros_like(p.raw_data)
             if momentum > 0:
-                state["momentum_buffer"] = _zeros_like(p.data)
+                state["momentum_buffer"] = _zeros_like(p.raw_data)
             if group["centered"]:
-                state["grad_avg"] = _zeros_like(p.data)
+                state["grad_avg"] = _zeros_like(p.raw_data)
         state["step"] += 1
-        if isinstance(p.data, np.ndarray):
+        if isinstance(p.raw_data, np.ndarray):
             self._update_array(p, grad, state, group)
             return
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.raw_data
         s = state["square_avg"] = alpha * state["square_avg"] + (1 - alpha) * grad * grad
         if group["centered"]:
             a = state["grad_avg"] = alpha * state["grad_avg"] + (1 - alpha) * grad
@@ -70,15 +70,15 @@ class RMSprop(Optimizer):
             denom = _sqrt(s) + group["eps"]
         if momentum > 0:
             buf = state["momentum_buffer"] = momentum * state["momentum_buffer"] + grad / denom
-            p.data -= group["lr"] * buf
+            p.raw_data -= group["lr"] * buf
         else:
-            p.data -= group["lr"] * grad / denom
+            p.raw_data -= group["lr"] * grad / denom
 
     def _update_array(self, p: Any, grad: np.ndarray, state: dict[str, Any],
                       group: dict[str, Any]) -> None:
         # The float path's arithmetic in place (out= ufuncs, one scratch array). The last
         # step scales after dividing, lr·(g/d), which is PyTorch's order (addcdiv).
-        alpha, momentum, data = group["alpha"], group["momentum"], p.data
+        alpha, momentum, data = group["alpha"], group["momentum"], p.raw_data
         work = _scratch(self._work, p)
         if group["weight_decay"] != 0:
             grad = grad + group["weight_decay"] * data   # only with weight decay

@@ -47,11 +47,11 @@ class SGD(Optimizer):
                                       maximize=maximize))
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
-        if isinstance(p.data, np.ndarray):
+        if isinstance(p.raw_data, np.ndarray):
             self._update_array(p, grad, state, group)
             return
         if group["weight_decay"] != 0:
-            grad = grad + group["weight_decay"] * p.data
+            grad = grad + group["weight_decay"] * p.raw_data
         momentum = group["momentum"]
         if momentum != 0:
             buf = state.get("momentum_buffer")
@@ -61,13 +61,13 @@ class SGD(Optimizer):
                 buf = momentum * buf + (1 - group["dampening"]) * grad
             state["momentum_buffer"] = buf
             grad = grad + momentum * buf if group["nesterov"] else buf
-        p.data -= group["lr"] * grad
+        p.raw_data -= group["lr"] * grad
 
     def _update_array(self, p: Any, grad: np.ndarray, state: dict[str, Any],
                       group: dict[str, Any]) -> None:
         # The float path's arithmetic, written into the momentum buffer and one scratch
         # array (out= ufuncs) instead of allocating new arrays every step.
-        data = p.data
+        data = p.raw_data
         work = _scratch(self._work, p)
         wd, momentum = group["weight_decay"], group["momentum"]
         if wd != 0:

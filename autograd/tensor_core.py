@@ -20,7 +20,7 @@ Deliberate differences from PyTorch (each pinned by a test in tests/test_tensor_
   (PyTorch frees both). `retain_grad()` is therefore a no-op. Interior gradients are
   recomputed from zero on each `backward()`; leaves accumulate, as in PyTorch.
 * `Tensor(ndarray)` wraps the array without copying (like `torch.from_numpy`);
-  `autograd.tensor.tensor(data)` copies (like `torch.tensor`). Python data gets
+  `autograd.tensor(data)` copies (like `torch.tensor`). Python data gets
   torch.tensor's dtypes: floats -> float32, ints -> int64, bools -> bool.
 * in-place ops (`+=`, `x[i] = v`, `add_`, ...) are refused on any tensor that requires grad
   while grad mode is on (PyTorch allows them on non-leaves and tracks versions).
@@ -36,6 +36,7 @@ from typing import Any, Iterator, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
+from . import random
 from .anomaly import check_backward, check_forward
 from .graph import Node, next_seq, topological_order
 from .mode import STATE
@@ -48,7 +49,7 @@ _FORWARD = {op: rule.forward for op, rule in RULES.items()}
 _FLOAT32 = np.dtype(np.float32)
 _INT64 = np.dtype(np.int64)
 _NOT_FLOAT = ("Only Tensors of floating point and complex dtype can require gradients")
-_MIX = "Tensor and Value don't mix: use Tensor(v.data) for a Value v, or Value(t.item())"
+_MIX = "Tensor and Value don't mix: use Tensor(v._data) for a Value v, or Value(t.item())"
 # The dtypes PyTorch leaves out of a repr.
 _QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
 
@@ -84,8 +85,8 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
 def _leaf(data: np.ndarray, label: str = "") -> "Tensor":
     """A constant tensor (no grad) around `data`, without __init__'s checks."""
     t = _new(Tensor)
-    t.data = data
-    t.grad = None
+    t._data = data
+    t._grad = None
     t.label = label
     t._requires_grad = False
     t._parents = ()
@@ -105,7 +106,7 @@ def _lift(x: Any, like: "Tensor") -> "Tensor":
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Value):
-        dtype = like.data.dtype
+        dtype = like._data.dtype
         if dtype.kind != "f":
             return _leaf(_to_array(x, None))
         return _leaf(np.asarray(x, dtype=dtype))
@@ -132,8 +133,8 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # NumPy returns scalars from 0-d ops; keep arrays
     t = _new(Tensor)
-    t.data = data
-    t.grad = None
+    t._data = data
+    t._grad = None
     t.label = ""
     t._arg = arg
     t._seq = next_seq()
@@ -161,7 +162,7 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
 
 def _unary(op: str, a: "Tensor", arg: Any = None) -> "Tensor":
     try:
-        data = _FORWARD[op](a.data, arg)
+        data = _FORWARD[op](a._data, arg)
     except ValueError as err:
         raise ValueError(f"{op}: {err} (input shape {a.shape})") from None
     return _make(data, (a,), op, arg)
@@ -172,7 +173,7 @@ def _binary(op: str, a: Any, b: Any, arg: Any = None) -> "Tensor":
         a = _lift(a, b)
     if not isinstance(b, Tensor):
         b = _lift(b, a)
-    x, y = a.data, b.data
+    x, y = a._data, b._data
     if x.dtype != y.dtype:
         x, y = _promote(x, y)
     try:
@@ -185,7 +186,7 @@ def _binary(op: str, a: Any, b: Any, arg: Any = None) -> "Tensor":
 
 def _nary(op: str, operands: tuple, arg: Any) -> "Tensor":
     try:
-        data = _FORWARD[op]([t.data for t in operands], arg)
+        data = _FORWARD[op]([t._data for t in operands], arg)
     except ValueError as err:
         shapes = ", ".join(str(t.shape) for t in operands)
         raise ValueError(f"{op}: {err} (input shapes {shapes})") from None
@@ -245,7 +246,7 @@ def _index(index: Any) -> Any:
 
 def _index_item(i: Any) -> Any:
     if isinstance(i, Tensor):
-        i = i.data
+        i = i._data
     elif isinstance(i, list):
         i = np.asarray(i)
     elif isinstance(i, Value):
@@ -257,7 +258,7 @@ def _index_item(i: Any) -> Any:
 
 def _raw(x: Any) -> Any:
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, Value):
         raise TypeError(_MIX)
     return x
@@ -272,23 +273,27 @@ class ValuesIndices(NamedTuple):
 class Tensor(Node):
     """An n-dimensional array node of the computational graph.
 
-    The node protocol shared with `Value` (and all that `viz` reads): `data` (ndarray),
-    `grad` (None or ndarray), `parents`, `op`, `label`.
+    What users see is PyTorch's API: `.data` and `.grad` are Tensors (`.data` a detached
+    alias of the same memory, `.grad` None or a Tensor sharing the gradient's memory), and
+    `.numpy()` is the way to an array. The engine, the optimizers and `viz` read the raw
+    arrays through the node protocol's `raw_data` / `raw_grad` (see autograd/graph.py).
     """
 
-    __slots__ = ("data", "grad", "label", "_requires_grad", "_op", "_parents", "_arg",
+    __slots__ = ("_data", "_grad", "label", "_requires_grad", "_op", "_parents", "_arg",
                  "_seq", "_scope", "_mark", "__weakref__")
     # Hashable by identity although == is elementwise (graph walks put nodes in sets).
     __hash__ = object.__hash__
-    # ndarray (op) Tensor defers to Tensor's reflected operator instead of looping.
-    __array_ufunc__ = None
+    # `ndarray (op) Tensor` defers to Tensor's reflected operator (so the graph is recorded);
+    # a NumPy function applied to a Tensor reads it through __array__ and __array_wrap__
+    # turns the result back into a (constant) Tensor, as with PyTorch's CPU tensors.
+    __array_priority__ = 1000
 
     def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
                  label: str = "") -> None:
         if isinstance(data, Tensor):
-            data = data.data
-        self.data = _to_array(data, None if dtype is None else np.dtype(dtype))
-        self.grad: Optional[np.ndarray] = None
+            data = data._data
+        self._data = _to_array(data, None if dtype is None else np.dtype(dtype))
+        self._grad: Optional[np.ndarray] = None
         self.label = label
         self._requires_grad = False
         self._parents: tuple = ()
@@ -300,6 +305,45 @@ class Tensor(Node):
         if requires_grad:
             self.requires_grad = True
 
+    # ---- .data and .grad: Tensors sharing the raw arrays (PyTorch's API) ----
+    @property
+    def data(self) -> "Tensor":
+        """A detached alias of this tensor's memory: changing it in place changes `self`
+        without recording anything (PyTorch's escape hatch, e.g. `w.data.normal_(0, 0.02)`)."""
+        return _leaf(self._data, self.label)
+
+    @data.setter
+    def data(self, new: "Tensor") -> None:
+        if not isinstance(new, Tensor):
+            raise TypeError(f"Variable data has to be a tensor, but got {type(new).__name__}"
+                            f" (wrap an array with autograd.from_numpy)")
+        self._data = new._data
+
+    @property
+    def grad(self) -> Optional["Tensor"]:
+        """None until a backward pass reaches this tensor, then a Tensor sharing the
+        gradient's memory (so `p.grad.zero_()` clears it)."""
+        g = self._grad
+        return None if g is None else _leaf(g)
+
+    @grad.setter
+    def grad(self, new: Optional["Tensor"]) -> None:
+        if new is None:
+            self._grad = None
+            return
+        if not isinstance(new, Tensor):
+            raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                            f"type {type(new).__name__}")
+        g = new._data
+        if g.shape != self._data.shape:
+            raise RuntimeError(f"attempting to assign a gradient of size {list(g.shape)} to a "
+                               f"tensor of size {list(self._data.shape)}. Please ensure that "
+                               f"the gradient and the tensor are the same size")
+        if g.dtype != self._data.dtype:
+            raise RuntimeError(f"attempting to assign a gradient with dtype {g.dtype} to a "
+                               f"tensor of dtype {self._data.dtype}")
+        self._grad = g
+
     # ---- the node protocol and metadata ----
     @property
     def requires_grad(self) -> bool:
@@ -308,7 +352,7 @@ class Tensor(Node):
     @requires_grad.setter
     def requires_grad(self, flag: bool) -> None:
         flag = bool(flag)
-        if flag and self.data.dtype.kind not in "fc":
+        if flag and self._data.dtype.kind not in "fc":
             raise RuntimeError(_NOT_FLOAT)
         if not flag and self._parents:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. "
@@ -321,15 +365,15 @@ class Tensor(Node):
 
     @property
     def shape(self) -> Shape:
-        return self.data.shape
+        return self._data.shape
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self) -> np.dtype:
-        return self.data.dtype
+        return self._data.dtype
 
     @property
     def device(self) -> str:
@@ -338,50 +382,61 @@ class Tensor(Node):
     def size(self, dim: Optional[int] = None) -> Union[Shape, int]:
         """The shape (PyTorch's `size()`), or one dimension's length. `numel()` counts."""
         if dim is None:
-            return self.data.shape
-        return self.data.shape[_dim(dim, self.data.ndim, "size")]
+            return self._data.shape
+        return self._data.shape[_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
-        return self.data.size
+        return self._data.size
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def item(self) -> Union[float, int, bool]:
-        if self.data.size != 1:
-            raise RuntimeError(f"a Tensor with {self.data.size} elements cannot be converted "
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted "
                                f"to Scalar")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), as PyTorch's `numpy()`."""
         if self._requires_grad:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         if copy:
-            return np.array(self.data, dtype=dtype, copy=True)
-        return np.asarray(self.data, dtype=dtype)
+            return np.array(self._data, dtype=dtype, copy=True)
+        return np.asarray(self._data, dtype=dtype)
+
+    def __array_wrap__(self, array: np.ndarray, context: Any = None,
+                       return_scalar: bool = False) -> "Tensor":
+        return _leaf(np.asarray(array))
+
+    # DLPack: `torch.tensor(t)` / `torch.from_dlpack(t)` read a glassgrad tensor directly.
+    def __dlpack__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._data.__dlpack__(*args, **kwargs)
+
+    def __dlpack_device__(self) -> Any:
+        return self._data.__dlpack_device__()
 
     def __len__(self) -> int:
-        if not self.data.ndim:
+        if not self._data.ndim:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self) -> Iterator["Tensor"]:
-        if not self.data.ndim:
+        if not self._data.ndim:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self) -> bool:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self) -> float:
         return float(self.item())
@@ -389,8 +444,14 @@ class Tensor(Node):
     def __int__(self) -> int:
         return int(self.item())
 
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (`f"{loss:.4f}"`), as in PyTorch."""
+        if self._data.ndim == 0:
+            return format(self._data.item(), spec)
+        return object.__format__(self, spec)
+
     def __repr__(self) -> str:
-        data = self.data
+        data = self._data
         options: dict = {"separator": ", ", "prefix": "tensor("}
         if data.dtype.kind == "f" and data.size:
             finite = data[np.isfinite(data)]
@@ -472,7 +533,7 @@ class Tensor(Node):
             raise TypeError(_MIX)
         if not isinstance(other, (Tensor, np.ndarray, numbers.Number, np.generic, list)):
             return NotImplemented
-        return _leaf(np.asarray(fn(self.data, _raw(other))))
+        return _leaf(np.asarray(fn(self._data, _raw(other))))
 
     def __eq__(self, other: Any) -> Any:  # type: ignore[override]
         return self._compare(np.equal, other)
@@ -491,6 +552,32 @@ class Tensor(Node):
 
     def __ge__(self, other: Any) -> Any:
         return self._compare(np.greater_equal, other)
+
+    # Bitwise/logical operators: bool and integer tensors only, results outside the graph.
+    def _bitwise(self, fn: Any, other: Any, name: str) -> "Tensor":
+        operands = (self._data,) if other is None else (self._data, _raw(other))
+        for x in operands:
+            kind = np.asarray(x).dtype.kind
+            if kind not in "biu":
+                raise RuntimeError(f'"{name}" not implemented for {np.asarray(x).dtype} '
+                                   f'tensors (bool and integer tensors only)')
+        return _leaf(np.asarray(fn(*operands)))
+
+    def __invert__(self) -> "Tensor":
+        return self._bitwise(np.invert, None, "~")
+
+    def __and__(self, other: Any) -> "Tensor":
+        return self._bitwise(np.bitwise_and, other, "&")
+
+    def __or__(self, other: Any) -> "Tensor":
+        return self._bitwise(np.bitwise_or, other, "|")
+
+    def __xor__(self, other: Any) -> "Tensor":
+        return self._bitwise(np.bitwise_xor, other, "^")
+
+    __rand__ = __and__
+    __ror__ = __or__
+    __rxor__ = __xor__
 
     # ---- elementwise functions ----
     def exp(self) -> "Tensor":
@@ -564,12 +651,12 @@ class Tensor(Node):
     def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
             keepdims: Optional[bool] = None) -> "Tensor":
         dim, keep = _spelling("sum", dim, axis, keepdim, keepdims)
-        return _unary("sum", self, (_axes(dim, self.data.ndim, "sum"), keep))
+        return _unary("sum", self, (_axes(dim, self._data.ndim, "sum"), keep))
 
     def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
              keepdims: Optional[bool] = None) -> "Tensor":
         dim, keep = _spelling("mean", dim, axis, keepdim, keepdims)
-        return _unary("mean", self, (_axes(dim, self.data.ndim, "mean"), keep))
+        return _unary("mean", self, (_axes(dim, self._data.ndim, "mean"), keep))
 
     def _extreme(self, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Any:
         if isinstance(dim, Tensor):  # x.max(other) is maximum, as in PyTorch
@@ -579,12 +666,12 @@ class Tensor(Node):
             return _unary(op, self, (None, keep, op == "max", None))
         if isinstance(dim, (tuple, list)):
             raise TypeError(f"{op}: dim must be one int; use a{op}(dim) for several dims")
-        d = _dim(dim, self.data.ndim, op)
-        if self.data.ndim == 0:
+        d = _dim(dim, self._data.ndim, op)
+        if self._data.ndim == 0:
             return ValuesIndices(_unary(op, self, (None, keep, op == "max", None)),
                                  _leaf(np.zeros((), dtype=np.int64)))
         pick = np.argmax if op == "max" else np.argmin
-        index = pick(self.data, axis=d, keepdims=True)
+        index = pick(self._data, axis=d, keepdims=True)
         values = _unary(op, self, ((d,), keep, op == "max", index))
         return ValuesIndices(values, _leaf(index if keep else index.squeeze(d)))
 
@@ -607,12 +694,12 @@ class Tensor(Node):
              keepdims: Optional[bool] = None) -> "Tensor":
         """Max over any dims; tied elements share the gradient evenly."""
         dim, keep = _spelling("amax", dim, axis, keepdim, keepdims)
-        return _unary("max", self, (_axes(dim, self.data.ndim, "amax"), keep, True, None))
+        return _unary("max", self, (_axes(dim, self._data.ndim, "amax"), keep, True, None))
 
     def amin(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
              keepdims: Optional[bool] = None) -> "Tensor":
         dim, keep = _spelling("amin", dim, axis, keepdim, keepdims)
-        return _unary("min", self, (_axes(dim, self.data.ndim, "amin"), keep, False, None))
+        return _unary("min", self, (_axes(dim, self._data.ndim, "amin"), keep, False, None))
 
     def _spread(self, op: str, dim: Any, unbiased: Any, keepdim: bool, correction: Any,
                 axis: Any, keepdims: Any) -> "Tensor":
@@ -621,7 +708,7 @@ class Tensor(Node):
         elif unbiased is not None:
             raise TypeError(f"{op}: give unbiased or correction, not both")
         dim, keep = _spelling(op, dim, axis, keepdim, keepdims)
-        return _unary(op, self, (_axes(dim, self.data.ndim, op), keep, correction))
+        return _unary(op, self, (_axes(dim, self._data.ndim, op), keep, correction))
 
     def var(self, dim: Any = None, unbiased: Optional[bool] = None, keepdim: bool = False, *,
             correction: Optional[float] = None, axis: Any = None,
@@ -637,35 +724,35 @@ class Tensor(Node):
 
     def logsumexp(self, dim: Any, keepdim: bool = False) -> "Tensor":
         """log Σ exp(x) over `dim`, computed after subtracting the max (stable)."""
-        return _unary("logsumexp", self, (_axes(dim, self.data.ndim, "logsumexp"),
+        return _unary("logsumexp", self, (_axes(dim, self._data.ndim, "logsumexp"),
                                           bool(keepdim)))
 
     def softmax(self, dim: int) -> "Tensor":
-        return _unary("softmax", self, _dim(dim, self.data.ndim, "softmax"))
+        return _unary("softmax", self, _dim(dim, self._data.ndim, "softmax"))
 
     def log_softmax(self, dim: int) -> "Tensor":
-        return _unary("log_softmax", self, _dim(dim, self.data.ndim, "log_softmax"))
+        return _unary("log_softmax", self, _dim(dim, self._data.ndim, "log_softmax"))
 
     def all(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
         """True where every element (along `dim`) is non-zero; a boolean constant."""
-        axes = _axes(dim, self.data.ndim, "all")
-        return _leaf(np.asarray(np.all(self.data, axis=axes, keepdims=keepdim)))
+        axes = _axes(dim, self._data.ndim, "all")
+        return _leaf(np.asarray(np.all(self._data, axis=axes, keepdims=keepdim)))
 
     def any(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
-        axes = _axes(dim, self.data.ndim, "any")
-        return _leaf(np.asarray(np.any(self.data, axis=axes, keepdims=keepdim)))
+        axes = _axes(dim, self._data.ndim, "any")
+        return _leaf(np.asarray(np.any(self._data, axis=axes, keepdims=keepdim)))
 
     def argmax(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
         if dim is None:
-            return _leaf(np.asarray(np.argmax(self.data)))
-        d = _dim(dim, self.data.ndim, "argmax")
-        return _leaf(np.argmax(self.data, axis=d, keepdims=keepdim))
+            return _leaf(np.asarray(np.argmax(self._data)))
+        d = _dim(dim, self._data.ndim, "argmax")
+        return _leaf(np.argmax(self._data, axis=d, keepdims=keepdim))
 
     def argmin(self, dim: Optional[int] = None, keepdim: bool = False) -> "Tensor":
         if dim is None:
-            return _leaf(np.asarray(np.argmin(self.data)))
-        d = _dim(dim, self.data.ndim, "argmin")
-        return _leaf(np.argmin(self.data, axis=d, keepdims=keepdim))
+            return _leaf(np.asarray(np.argmin(self._data)))
+        d = _dim(dim, self._data.ndim, "argmin")
+        return _leaf(np.argmin(self._data, axis=d, keepdims=keepdim))
 
     # ---- shapes ----
     def reshape(self, *shape: Any) -> "Tensor":
@@ -674,7 +761,7 @@ class Tensor(Node):
     view = reshape
 
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
-        shape = self.data.shape
+        shape = self._data.shape
         if not shape:
             return _unary("flatten", self, (1,))
         s = _dim(start_dim, len(shape), "flatten")
@@ -685,47 +772,47 @@ class Tensor(Node):
         return _unary("flatten", self, shape[:s] + (merged,) + shape[e + 1:])
 
     def squeeze(self, dim: Any = None) -> "Tensor":
-        shape = self.data.shape
+        shape = self._data.shape
         axes = range(len(shape)) if dim is None else _axes(dim, len(shape), "squeeze") or ()
         drop = {i for i in axes if shape[i] == 1}  # like PyTorch, a dim > 1 stays (no error)
         return _unary("squeeze", self, tuple(n for i, n in enumerate(shape) if i not in drop))
 
     def unsqueeze(self, dim: int) -> "Tensor":
-        shape = self.data.shape
+        shape = self._data.shape
         d = _dim(dim, len(shape) + 1, "unsqueeze")
         return _unary("unsqueeze", self, shape[:d] + (1,) + shape[d:])
 
     def transpose(self, dim0: int, dim1: int) -> "Tensor":
-        n = self.data.ndim
+        n = self._data.ndim
         return _unary("transpose", self, (_dim(dim0, n, "transpose"), _dim(dim1, n, "transpose")))
 
     swapaxes = transpose
 
     def permute(self, *dims: Any) -> "Tensor":
-        axes = tuple(_dim(d, self.data.ndim, "permute") for d in _shape_args(dims))
-        if sorted(axes) != list(range(self.data.ndim)):
+        axes = tuple(_dim(d, self._data.ndim, "permute") for d in _shape_args(dims))
+        if sorted(axes) != list(range(self._data.ndim)):
             raise ValueError(f"permute: dims {axes} are not a permutation of the "
-                             f"{self.data.ndim} dims of shape {self.shape}")
+                             f"{self._data.ndim} dims of shape {self.shape}")
         return _unary("permute", self, axes)
 
     @property
     def T(self) -> "Tensor":
         """All dims reversed (a 0-d or 1-D tensor is returned as is)."""
-        if self.data.ndim < 2:
+        if self._data.ndim < 2:
             return self
-        return _unary("permute", self, tuple(range(self.data.ndim))[::-1])
+        return _unary("permute", self, tuple(range(self._data.ndim))[::-1])
 
     @property
     def mT(self) -> "Tensor":
         """The last two dims swapped (batched matrix transpose)."""
-        if self.data.ndim < 2:
+        if self._data.ndim < 2:
             raise ValueError(f"mT: needs at least 2 dims, got shape {self.shape}")
         return self.transpose(-2, -1)
 
     def expand(self, *sizes: Any) -> "Tensor":
         """A broadcast view to `sizes` (-1 keeps a dim); no data is copied."""
         sizes = _shape_args(sizes)
-        shape = self.data.shape
+        shape = self._data.shape
         lead = len(sizes) - len(shape)
         if lead < 0:
             raise ValueError(f"expand: the shape {sizes} has fewer dims than the tensor's "
@@ -747,7 +834,7 @@ class Tensor(Node):
     def __getitem__(self, index: Any) -> "Tensor":
         index = _index(index)
         try:
-            data = self.data[index]
+            data = self._data[index]
         except IndexError as err:
             raise IndexError(f"getitem: {err} (tensor shape {self.shape})") from None
         return _make(data, (self,), "getitem", index)
@@ -755,7 +842,7 @@ class Tensor(Node):
     # ---- graph ----
     def detach(self) -> "Tensor":
         """A new leaf sharing this tensor's data (storage): gradients stop here."""
-        return _leaf(self.data, self.label)
+        return _leaf(self._data, self.label)
 
     def clone(self) -> "Tensor":
         """A copy of the data that stays in the graph (gradient passes straight through)."""
@@ -767,10 +854,10 @@ class Tensor(Node):
         if dtype is None or isinstance(dtype, str) and dtype == "cpu":
             return self
         dtype = np.dtype(dtype)
-        if dtype == self.data.dtype:
+        if dtype == self._data.dtype:
             return self
         if dtype.kind != "f":  # integer results cannot carry gradients
-            return _leaf(self.data.astype(dtype))
+            return _leaf(self._data.astype(dtype))
         return _unary("cast", self, dtype)
 
     def float(self) -> "Tensor":
@@ -793,7 +880,7 @@ class Tensor(Node):
             raise RuntimeError(f"{name}: in-place operations on a tensor inside a graph are not "
                                f"supported (glassgrad keeps graphs for drawing); write "
                                f"`x = x + y` instead")
-        return self.data
+        return self._data
 
     def __iadd__(self, other: Any) -> "Tensor":
         d = self._inplace("+=")
@@ -848,13 +935,13 @@ class Tensor(Node):
     def uniform_(self, a: float = 0.0, b: float = 1.0,
                  generator: Optional[np.random.Generator] = None) -> "Tensor":
         d = self._inplace("uniform_")
-        d[...] = (generator or default_generator).uniform(a, b, d.shape)
+        d[...] = (generator or random.default_generator).uniform(a, b, d.shape)
         return self
 
     def normal_(self, mean: float = 0.0, std: float = 1.0,
                 generator: Optional[np.random.Generator] = None) -> "Tensor":
         d = self._inplace("normal_")
-        d[...] = (generator or default_generator).normal(mean, std, d.shape)
+        d[...] = (generator or random.default_generator).normal(mean, std, d.shape)
         return self
 
     # ---- backpropagation ----
@@ -882,46 +969,46 @@ class Tensor(Node):
 
     def _backprop(self, seed: np.ndarray) -> None:
         if not self._parents:  # backward on a leaf: d(self)/d(self) = 1
-            self.grad = seed if self.grad is None else self.grad + seed
+            self._grad = seed if self._grad is None else self._grad + seed
             return
         order = topological_order(self)
         for node in order:
             if node._parents:
-                node.grad = None
-        self.grad = seed
+                node._grad = None
+        self._grad = seed
         for node in reversed(order):
             if not node._parents:
                 continue
-            g = node.grad
+            g = node._grad
             if g is None:
                 continue
             for p, c in zip(node._parents, node._contributions(g, False)):
                 if c is None:
                     continue
-                if p.grad is None:
+                if p._grad is None:
                     if not p._parents and (c is g or type(c) is not np.ndarray
                                            or c.base is not None):
                         c = np.array(c)  # a leaf's .grad owns its memory (views are copied)
-                    p.grad = c
+                    p._grad = c
                 else:
-                    p.grad = p.grad + c  # out of place: never writes into a shared array
+                    p._grad = p._grad + c  # out of place: never writes into a shared array
 
     # ---- hooks used by autograd.grad (shared with Value) ----
     def _seed_gradient(self, seed: Any, create_graph: bool) -> Any:
         if seed is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            ones = np.ones(self.data.shape, dtype=self.data.dtype)
+            ones = np.ones(self._data.shape, dtype=self._data.dtype)
             return _leaf(ones) if create_graph else ones
         if isinstance(seed, Value):
             raise TypeError(_MIX)
-        array = seed.data if isinstance(seed, Tensor) else np.asarray(seed)
-        if array.shape != self.data.shape:
+        array = seed._data if isinstance(seed, Tensor) else np.asarray(seed)
+        if array.shape != self._data.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output has a shape of {array.shape} "
-                               f"and output has a shape of {self.data.shape}")
+                               f"and output has a shape of {self._data.shape}")
         if create_graph:
-            return seed if isinstance(seed, Tensor) else _leaf(array.astype(self.data.dtype))
-        return np.array(array, dtype=self.data.dtype)  # a copy the sweep may own
+            return seed if isinstance(seed, Tensor) else _leaf(array.astype(self._data.dtype))
+        return np.array(array, dtype=self._data.dtype)  # a copy the sweep may own
 
     def _vjp(self, g: Any, create_graph: bool) -> list:
         """The gradient contribution to each parent (None where none is needed), already
@@ -937,7 +1024,7 @@ class Tensor(Node):
         if create_graph:
             math, out, ops = TENSOR_MATH, self, parents
         else:
-            math, out, ops = ARRAY_MATH, self.data, [p.data for p in parents]
+            math, out, ops = ARRAY_MATH, self._data, [p._data for p in parents]
         arity = rule.arity
         if arity == 1:
             grads: Sequence[Any] = (rule.vjp(math, g, out, ops[0], self._arg),)
@@ -950,7 +1037,7 @@ class Tensor(Node):
             if not n or c is None:
                 result.append(None)
                 continue
-            data = p.data
+            data = p._data
             if c.shape != data.shape:
                 c = unbroadcast(c, data.shape)
             if c.dtype != data.dtype:
@@ -968,13 +1055,18 @@ class Tensor(Node):
         return _leaf(g)
 
 
+# The node protocol's number accessors (graph.py) read the slots directly, at C speed.
+Tensor.raw_data = Tensor._data
+Tensor.raw_grad = Tensor._grad
+
+
 # ---- the Tensor backend of the VJP rules (for create_graph=True) ----
 
 class TENSOR_MATH:
     """Same names as `tensor_rules.ARRAY_MATH`, built from Tensor ops, so a VJP evaluated
     on Tensors records a graph that can be differentiated again."""
 
-    raw = staticmethod(lambda t: t.data if isinstance(t, Tensor) else t)
+    raw = staticmethod(lambda t: t._data if isinstance(t, Tensor) else t)
     exp = staticmethod(Tensor.exp)
     log = staticmethod(Tensor.log)
     sin = staticmethod(Tensor.sin)
@@ -1030,8 +1122,8 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
         raise ValueError(f"linear: input of shape {x.shape} and weight of shape "
                          f"{weight.shape} cannot be multiplied (in_features "
                          f"{weight.shape[1]} expected)")
-    if x.data.dtype.kind != "f":  # integer inputs: PyTorch's promotion, the float dtype wins
-        x = _leaf(x.data.astype(weight.data.dtype))
+    if x._data.dtype.kind != "f":  # integer inputs: PyTorch's promotion, the float dtype wins
+        x = _leaf(x._data.astype(weight._data.dtype))
     if bias is None:
         return _nary("linear", (x, weight), None)
     if not isinstance(bias, Tensor):
@@ -1081,7 +1173,7 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     """x where condition is true, else y (broadcast together); condition gets no gradient.
 
     >>> x = Tensor([-1.0, 2.0], requires_grad=True)
-    >>> y = where(x.data > 0, x, 0.0); y.sum().backward(); y.tolist(), x.grad.tolist()
+    >>> y = where(x > 0, x, 0.0); y.sum().backward(); y.tolist(), x.grad.tolist()
     ([0.0, 2.0], [0.0, 1.0])
     """
     cond = np.asarray(_raw(condition))
@@ -1099,101 +1191,3 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
         raise ValueError(f"where: condition, x and y of shapes {cond.shape}, {x.shape} and "
                          f"{y.shape} cannot be broadcast together") from None
     return _binary("where", x, y, cond)
-
-
-# ---- factories ----
-
-default_generator = np.random.default_rng()
-
-
-def manual_seed(seed: int) -> np.random.Generator:
-    """Reseed the generator `randn`/`rand`/`uniform_`/`normal_` use (returns it).
-
-    >>> _ = manual_seed(0); a = randn(3)
-    >>> _ = manual_seed(0); bool((randn(3) == a).all())
-    True
-    """
-    default_generator.bit_generator.state = np.random.default_rng(seed).bit_generator.state
-    return default_generator
-
-
-def _factory(data: np.ndarray, requires_grad: bool) -> Tensor:
-    t = _leaf(data)
-    if requires_grad:
-        t.requires_grad = True
-    return t
-
-
-def _float(dtype: Any) -> np.dtype:
-    return _FLOAT32 if dtype is None else np.dtype(dtype)
-
-
-def tensor(data: Any, dtype: Any = None, requires_grad: bool = False, label: str = "") -> Tensor:
-    """A tensor holding a *copy* of `data` (PyTorch's torch.tensor)."""
-    if isinstance(data, Tensor):
-        data = data.data
-    copied = np.array(data, dtype=dtype) if isinstance(data, (np.ndarray, np.generic)) else data
-    return Tensor(copied, requires_grad=requires_grad, dtype=dtype, label=label)
-
-
-def zeros(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(_shape_args(size), dtype=_float(dtype)), requires_grad)
-
-
-def ones(*size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(_shape_args(size), dtype=_float(dtype)), requires_grad)
-
-
-def full(size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    """The dtype follows fill_value when not given (float32, int64 or bool), as in PyTorch."""
-    if dtype is None:
-        dtype = _to_array(fill_value, None).dtype
-    shape = (size,) if isinstance(size, (int, np.integer)) else tuple(size)
-    return _factory(np.full(shape, fill_value, dtype=np.dtype(dtype)), requires_grad)
-
-
-def _random(draw: str, size: tuple, generator: Any, dtype: Any, requires_grad: bool) -> Tensor:
-    dtype = _float(dtype)
-    rng = default_generator if generator is None else generator
-    shape = _shape_args(size)
-    if dtype in (np.float32, np.float64):
-        data = getattr(rng, draw)(shape, dtype=dtype)
-    else:
-        data = getattr(rng, draw)(shape).astype(dtype)
-    return _factory(np.asarray(data), requires_grad)
-
-
-def randn(*size: Any, generator: Optional[np.random.Generator] = None, dtype: Any = None,
-          requires_grad: bool = False) -> Tensor:
-    """Standard normal samples from `generator` (default: the one `manual_seed` seeds)."""
-    return _random("standard_normal", size, generator, dtype, requires_grad)
-
-
-def rand(*size: Any, generator: Optional[np.random.Generator] = None, dtype: Any = None,
-         requires_grad: bool = False) -> Tensor:
-    """Uniform samples in [0, 1)."""
-    return _random("random", size, generator, dtype, requires_grad)
-
-
-def arange(start: float, end: Optional[float] = None, step: float = 1, dtype: Any = None,
-           requires_grad: bool = False) -> Tensor:
-    """int64 for integer arguments, float32 if any is a float (PyTorch's rule)."""
-    if end is None:
-        start, end = 0, start
-    if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
-        dtype = _INT64 if ints else _FLOAT32
-    return _factory(np.arange(start, end, step, dtype=np.dtype(dtype)), requires_grad)
-
-
-def eye(n: int, m: Optional[int] = None, dtype: Any = None,
-        requires_grad: bool = False) -> Tensor:
-    return _factory(np.eye(n, m, dtype=_float(dtype)), requires_grad)
-
-
-def zeros_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.zeros(t.shape, dtype=t.dtype if dtype is None else dtype), requires_grad)
-
-
-def ones_like(t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-    return _factory(np.ones(t.shape, dtype=t.dtype if dtype is None else dtype), requires_grad)

@@ -830,7 +830,8 @@ def train(dataset: str, hidden: List[int], activation: str, epochs: int, lr: Opt
             figures.append(("curves.png", viz.plot_learning_curves(history, metrics)))
             figures.append(("gradient_flow.png", viz.plot_gradient_flow(monitor)))
         if X.shape[1] == 2 and not regression:
-            figures.append(("decision_boundary.png", viz.plot_decision_boundary(model, X, y)))
+            figures.append(("decision_boundary.png", viz.plot_decision_boundary(
+                model, X, y, split="train + validation")))
         for name, fig in figures:
             _write(name, folder / name, lambda: fig.savefig(folder / name, dpi=110))
     _write("the weights", folder / "model.npz", lambda: model.save(str(folder / "model.npz")))

@@ -22,7 +22,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import click
 
@@ -97,12 +97,24 @@ class _Group(click.Group):
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _reported(_raise_one_line):
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as err:  # noqa: BLE001 - the catch-all the contract asks for
-            raise _one_line(err) from None
+
+
+@contextlib.contextmanager
+def _reported(report: Callable[[Exception], None]) -> Iterator[None]:
+    """Any error in the block but click's own exit and abort goes to `report` (which
+    raises what the user sees)."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as err:  # noqa: BLE001 - the catch-all the contract asks for
+        report(err)
+
+
+def _raise_one_line(err: Exception) -> None:
+    raise _one_line(err) from None
 
 
 class _JsonErrors(click.Command):
@@ -121,14 +133,10 @@ class _JsonErrors(click.Command):
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        if not ctx.params.get("as_json"):
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.Abort):
-            raise
-        except Exception as err:  # noqa: BLE001 - reported as JSON, then as everywhere
-            if ctx.params.get("as_json"):
-                _json_error(err)
-            raise
+        with _reported(_json_error):
+            return super().invoke(ctx)
 
 
 def _json_error(err: Exception) -> None:

@@ -11,11 +11,14 @@ Two sets of cases:
   per drawing (draw + render) for every shape and renderer.
 - `big` (issue 4): a 2,000-node graph drawn in full <= 2 s; a 50,000-node MLP graph
   auto-collapsed <= 10 s.
+- `steps` (issue 10): the backward-steps page of small per-op MLPs: its size (target
+  <= 200 KB for 100 nodes, 200 KB per 100 nodes above) and the time to make and write it
+  (target < 1 s), with the renderer glassgrad picks (GLASSGRAD_DOT chooses another).
 
 Reported: median of `--repeat` runs; a render that runs past `--cap` seconds is stopped and
 shown as "> cap".
 
-    python benchmarks/bench_viz.py [--set adversarial|big|all] [--repeat 3] [--json out.json]
+    python benchmarks/bench_viz.py [--set adversarial|big|steps|all] [--repeat 3] [--json out.json]
 """
 from __future__ import annotations
 
@@ -25,6 +28,7 @@ import random
 import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
@@ -34,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import nn  # noqa: E402
 import viz  # noqa: E402
 from autograd import Tensor, Value, topological_order  # noqa: E402
+from cli import lecture_neuron  # noqa: E402
 from autograd.expression import evaluate, parse  # noqa: E402
 from viz import render  # noqa: E402
 
@@ -199,6 +204,13 @@ BIG: List[Tuple[str, Callable[[], Any], Dict[str, Any], float]] = [
 ]
 
 
+STEPS: List[Tuple[str, Callable[[], Any]]] = [
+    ("lecture neuron", lecture_neuron),
+    ("MLP(2,[4,4,1]) per-op loss", lambda: mlp_loss(2, [4, 4, 1])),
+    ("MLP(3,[4,4,1]) per-op loss", lambda: mlp_loss(3, [4, 4, 1])),
+]
+
+
 # ---------------------------------------------------------------- timing
 
 def renderers() -> Dict[str, str]:
@@ -279,9 +291,36 @@ def run_big(programs: Dict[str, str], repeat: int, cap: float) -> Tuple[list, bo
     return rows, ok
 
 
+def run_steps(repeat: int) -> Tuple[list, bool]:
+    print(f"\n{'graph':32} {'nodes':>6} {'frames':>6} {'page KB':>8} {'KB/100 nodes':>12} "
+          f"{'make+write s':>12}  targets <= 200 KB (per 100 nodes), < 1 s")
+    rows, ok = [], True
+    with tempfile.TemporaryDirectory() as folder:
+        page = Path(folder) / "steps.html"
+        for name, make in STEPS:
+            root = make()
+            n = len(topological_order(root))
+            times = []
+            for _ in range(repeat):
+                t0 = time.perf_counter()
+                steps = viz.backward_steps(root)
+                steps.save(page)
+                times.append(time.perf_counter() - t0)
+            size = page.stat().st_size
+            seconds = statistics.median(times)
+            per_100 = size / 1000 * 100 / n
+            passed = size <= 200_000 * max(1.0, n / 100) and seconds < 1.0
+            ok &= passed
+            print(f"{name:32} {n:>6} {len(steps):>6} {size / 1000:>8.1f} {per_100:>12.1f} "
+                  f"{seconds:>12.3f}  {'ok' if passed else 'MISSED'}")
+            rows.append({"graph": name, "nodes": n, "frames": len(steps), "bytes": size,
+                         "seconds": seconds})
+    return rows, ok
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["adversarial", "big", "all"], default="all")
+    parser.add_argument("--set", choices=["adversarial", "big", "steps", "all"], default="all")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--cap", type=float, default=60.0,
                         help="stop a render after this many seconds (reported as '> cap')")
@@ -300,6 +339,9 @@ def main(argv: Optional[List[str]] = None) -> int:
         ok &= passed
     if args.set in ("big", "all"):
         report["big"], passed = run_big(programs, args.repeat, args.cap)
+        ok &= passed
+    if args.set in ("steps", "all"):
+        report["steps"], passed = run_steps(args.repeat)
         ok &= passed
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))

@@ -3,18 +3,17 @@ drawing stays truthful, and that no edge of the laid-out drawing spans many rank
 cause of graphviz stalls; times are measured in benchmarks/bench_viz.py)."""
 from __future__ import annotations
 
+import importlib.util
 import json
-import random
 import re
 import shutil
 from collections import Counter
+from pathlib import Path
 
-import numpy as np
 import pytest
 
 import viz
-from autograd import Tensor, Value, topological_order
-from autograd.expression import evaluate, parse
+from autograd import Value, topological_order
 from viz import render
 from viz.shared import MAX_SPAN
 from viz_support import graphviz_pure
@@ -23,51 +22,29 @@ _NODE = re.compile(r"^\s*(n\d+(?:_c\d+)?) \[label=<(.*)>\]$", re.M)
 _EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$", re.M)
 
 
-def expression(text: str, **at: float) -> Value:
-    out, _ = evaluate(parse(text), at)
-    out.backward()
-    return out
+def _benchmark_shapes():
+    """benchmarks/bench_viz.py: the adversarial shapes, built one way for both."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_viz.py"
+    spec = importlib.util.spec_from_file_location("bench_viz", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+shapes = _benchmark_shapes()
+
+
+def after_backward(root):
+    root.backward()
+    return root
 
 
 def product(n: int) -> Value:
-    return expression("*".join(["x"] * n), x=1.01)
-
-
-def horner(n: int) -> Value:
-    text = "1"
-    for k in range(n, 0, -1):
-        text = f"{k} + x*({text})"
-    return expression(text, x=0.9)
-
-
-def shared_interior(n: int) -> Value:
-    h = (Value(0.8, label="x") * Value(0.9, label="w")).tanh()
-    h.label = "h"
-    y = h
-    for _ in range(n - 1):
-        y = y * h
-    y.backward()
-    return y
+    return after_backward(shapes.product_of_x(n))
 
 
 def random_dag(n: int) -> Value:
-    rng = random.Random(0)
-    nodes = [Value(rng.uniform(0.5, 1.5), label=f"a{k}") for k in range(8)]
-    while len(nodes) < n:
-        a, b = nodes[-1], rng.choice(nodes)
-        nodes.append((a * b).tanh() if rng.random() < 0.5 else a + b)
-    nodes[-1].backward()
-    return nodes[-1]
-
-
-def tensor_reuse(n: int) -> Tensor:
-    x = Tensor(np.array([[0.9, 1.1], [1.0, 1.05]]), requires_grad=True)
-    y = x
-    for _ in range(n - 1):
-        y = y * x
-    out = y.sum()
-    out.backward()
-    return out
+    return after_backward(shapes.random_dag(n))
 
 
 def rows(source: str) -> dict:
@@ -149,9 +126,11 @@ def test_cut_graphs_copy_their_placeholder_and_compact_boxes_are_dotted_too():
     assert 'style="rounded,filled,dotted"' in big.source and "copy · used 299×" in big.source
 
 
-SHAPES = {"x*x*...*x, 60": lambda: product(60), "Horner, 40": lambda: horner(40),
-          "reused interior node": lambda: shared_interior(60),
-          "random DAG, 300": lambda: random_dag(300), "tensor reuse": lambda: tensor_reuse(40)}
+SHAPES = {"x*x*...*x, 60": lambda: product(60),
+          "Horner, 40": lambda: after_backward(shapes.horner(40)),
+          "reused interior node": lambda: after_backward(shapes.shared_interior(60)),
+          "random DAG, 300": lambda: random_dag(300),
+          "tensor reuse": lambda: after_backward(shapes.tensor_reuse(40))}
 
 
 @pytest.mark.parametrize("program", ["graphviz-pure", "dot"])

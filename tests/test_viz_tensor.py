@@ -47,6 +47,12 @@ def test_tensor_nodes_show_shape_dtype_values_and_grad_norm():
     assert "() float64" in label_of(after, "loss")
 
 
+def test_no_warning_for_a_tensor_that_needs_no_gradient(recwarn):
+    x = Tensor(np.arange(3.0), label="x")
+    viz.draw((x * 2).sum())                       # nothing requires grad: backward() cannot run
+    assert not [w for w in recwarn if issubclass(w.category, viz.NoBackwardWarning)]
+
+
 def test_parameters_are_visibly_distinct():
     loss, *_ = small_net()
     loss.backward()

@@ -83,6 +83,8 @@ def _warn_before_backward(view: GraphView, grads: Sequence[Any]) -> None:
     every node, the most common beginner mistake; here the cause is named."""
     if not all(_is_zero(grads[r]) for r in view.roots):
         return
+    if not any(getattr(view.nodes[r], "requires_grad", True) for r in view.roots):
+        return                  # a tensor no gradient can reach: backward() is not the fix
     root = view.nodes[view.roots[0]]
     name = root.label or "the output"
     call = f"{root.label}.backward()" if root.label.isidentifier() else "backward()"

@@ -92,9 +92,7 @@ class _Group(click.Group):
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as err:
-            err.ctx = None
-            err.message = _clipped(err.message)
-            raise
+            raise _one_line(err) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         with _reported(_raise_one_line):
@@ -154,17 +152,21 @@ def _one_line(err: Exception) -> click.ClickException:
         return click.ClickException(f"internal error: {type(err).__name__}: {detail} "
                                     f"(please report this)")
     if isinstance(err, click.NoSuchOption):
-        hint = ""
+        # Worded here, not by click: its wording changed between versions.
+        text = f"No such option {err.option_name!r}."
+        if err.possibilities:
+            text += f" Did you mean {' or '.join(map(repr, sorted(err.possibilities)))}?"
         if err.option_name.startswith("-") and not err.option_name.startswith("--"):
-            hint = (" (an EXPR that starts with '-' needs a space in front, like "
-                    "' -x**2', or '--' before it)")
-        err = _UsageError(err.format_message() + hint)
+            text += (" (an EXPR that starts with '-' needs a space in front, like "
+                     "' -x**2', or '--' before it)")
+        err = _UsageError(text)
+    elif isinstance(err, click.UsageError) and not isinstance(err, _UsageError):
+        # click's own message on one line (some versions list choices one per line)
+        err.message = " ".join(err.format_message().split())
+        err = _UsageError(err.message)
     if isinstance(err, click.UsageError):
         err.ctx = None              # show() then prints just "Error: ..."
-    err.message = _clipped(err.format_message() if isinstance(err, click.BadParameter)
-                           else err.message)
-    if isinstance(err, click.BadParameter):
-        err = _UsageError(err.message)
+    err.message = _clipped(err.message)
     return err
 
 
@@ -763,7 +765,7 @@ def _train_model(engine: str, nin: int, hidden: List[int], nout: int, activation
 
 
 @main.command()
-@click.argument("dataset", type=click.Choice(["xor", "moons", "circles", "spirals", "blobs",
+@click.argument("dataset", metavar="DATASET", type=click.Choice(["xor", "moons", "circles", "spirals", "blobs",
                                               "vh_lines", "returns"]))
 @click.option("--hidden", default="16,16", show_default=True, callback=_train_hidden,
               metavar="W1,W2,...", help="Hidden layer widths.")

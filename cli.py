@@ -20,7 +20,6 @@ import math
 import os
 import re
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 

@@ -175,3 +175,28 @@ def test_a_loss_module_does_not_adopt_the_model_clusters():
     # x is an input: it is not pulled into the first layer's box
     first_layer = source[linear:source.index("  }", linear)]
     assert "<B>x</B>" not in first_layer and "<B>weight</B>" in first_layer
+
+
+class Blocking(Node):
+    """A stand-in op whose backward passes no gradient to its input (a custom Function may
+    return None for an input): backward_steps must not wait for it."""
+
+    __slots__ = ()
+
+    def _seed_gradient(self, gradient, create_graph):
+        return np.ones_like(self.raw_data)
+
+    def _vjp(self, g, create_graph):
+        return [None] * len(self._parents)
+
+
+def test_steps_past_a_node_no_gradient_reaches():
+    leaf = Node(np.ones(2), label="leaf")
+    middle = Blocking(np.ones(2), (leaf,), op="block", label="middle")
+    out = Blocking(np.ones(2), (middle,), op="block", label="out")
+    steps = viz.backward_steps(out)
+    assert len(steps) == 2                        # the seed, out; middle passes nothing on
+    last = steps.frames[-1].source
+    for title in ("middle", "leaf"):
+        assert ">None<" in label_of(last, title)
+    assert ">?<" not in last

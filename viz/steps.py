@@ -108,10 +108,11 @@ def _film(view: GraphView, root: Any) -> List[_Step]:
                     f"(d{names[r]}/d{names[r]}); every other gradient is not known yet"])]
     for i in reversed(range(n)):
         g = grads[i]
-        if not parents[i] or g is None:
-            continue                 # a leaf, or a node no gradient reaches: nothing flows
+        if not parents[i]:
+            continue                 # a leaf: nothing flows on, no frame
         node = nodes[i]
-        contributions = node._vjp(g, False)
+        # A node no gradient reaches passes none on (and gets no frame of its own).
+        contributions = node._vjp(g, False) if g is not None else [None] * len(parents[i])
         for p, c in zip(parents[i], contributions):
             waiting[p] -= 1
             if c is not None:
@@ -120,6 +121,8 @@ def _film(view: GraphView, root: Any) -> List[_Step]:
                 state[p] = "final"
             elif grads[p] is not None:
                 state[p] = "partial"
+        if g is None:
+            continue
         head = f"Step {len(steps)}: node {names[i]}"
         if not node.label:
             head += f" ({op_symbol(node)})"
@@ -131,11 +134,12 @@ def _film(view: GraphView, root: Any) -> List[_Step]:
         else:
             line = _scalar_caption(view, i, g, names)
         steps.append(_Step(list(state), list(grads), i, [head, line]))
-    for i in range(n):                # a node nothing reaches keeps grad 0, like backward()
-        if steps[-1].grads[i] is None and not is_array(data_of(nodes[i])):
-            steps[-1].grads[i] = 0.0
-            steps[-1].state[i] = "final"
-    steps[-1].caption.append("Done: every gradient is final, the same numbers as backward().")
+    last = steps[-1]
+    for i in range(n):                # a scalar nothing reaches keeps grad 0, like backward()
+        if last.grads[i] is None and not is_array(data_of(nodes[i])):
+            last.grads[i] = 0.0
+        last.state[i] = "final"
+    last.caption.append("Done: every gradient is final, the same numbers as backward().")
     for k, s in enumerate(steps):
         s.caption[0] = f"{s.caption[0]} (frame {k + 1} of {len(steps)})"
     return steps

@@ -312,3 +312,10 @@ def test_page_script_shows_every_frame_as_its_drawing(tmp_path, graph):
         assert frame["caption"] == "".join(steps.captions[k])
     if graph == "reuse":
         assert 'data-copy="1"' in widget
+
+
+def test_draw_options_are_checked_when_the_steps_are_made():
+    with pytest.raises(TypeError):
+        viz.backward_steps(neuron(), colour=True)
+    with pytest.raises(ValueError, match="rankdir"):
+        viz.backward_steps(neuron(), rankdir="XY")

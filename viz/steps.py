@@ -47,7 +47,8 @@ _widget_ids = itertools.count(1)
 
 
 class TooManyFrames(ValueError):
-    """The film would have more frames than `max_frames` (`frames` and `limit` say how many)."""
+    """The film would have more frames than `max_frames` (`frames` and `limit` say how many;
+    for a graph far too big, `frames` counts every op, an upper bound)."""
 
     def __init__(self, frames: int, limit: int) -> None:
         self.frames, self.limit = frames, limit
@@ -158,12 +159,15 @@ def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES,
         if bad in options:
             raise TypeError(f"backward_steps: option {bad}= is not available for frames")
     view = GraphView(root)
-    frames = 1 + sum(1 for ps in view.parents if ps)      # at most: the seed + every op
-    if frames > max_frames:
-        frames = len(_film(view, root))
-        if frames > max_frames:
-            raise TooManyFrames(frames, max_frames)
-    return BackwardSteps(view, _film(view, root), options)
+    most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
+    if most > 10 * max_frames:
+        raise TooManyFrames(most, max_frames)           # without making the film first
+    film = _film(view, root)
+    if len(film) > max_frames:
+        raise TooManyFrames(len(film), max_frames)
+    steps = BackwardSteps(view, film, options)
+    steps.frames[-1]              # the draw options are checked now, not at the first save
+    return steps
 
 
 # ---------------------------------------------------------------- one frame as a drawing

@@ -245,20 +245,26 @@ def _seconds(r: Dict[str, Any], cap: float) -> str:
     return f"> {cap:g}" if r["total_s"] is None else f"{r['total_s']:.2f}"
 
 
+def measure(make: Callable[[], Any], programs: Dict[str, str], repeat: int, cap: float,
+            target: float, **options: Any) -> Tuple[Dict[str, Dict[str, Any]], Dict[str, Any], bool]:
+    """Draw the graph `make()` builds (after backward) with every renderer: (results per
+    renderer, the drawing's info, whether the slowest met `target` seconds)."""
+    root = make()
+    root.backward()
+    results = {n: timed(root, p, repeat, cap, **options) for n, p in programs.items()}
+    worst = max(r["total_s"] if r["total_s"] is not None else float("inf")
+                for r in results.values())
+    return results, next(iter(results.values())), worst <= target
+
+
 def run_adversarial(programs: Dict[str, str], repeat: int, cap: float) -> Tuple[list, bool]:
     names = list(programs)
     print(f"\n{'shape':48} {'nodes':>6} {'boxes':>6} {'copies':>6} "
           + " ".join(f"{n + ' s':>15}" for n in names) + "  target <= 2 s")
     rows, ok = [], True
     for shape, make in ADVERSARIAL:
-        root = make()
-        root.backward()
-        results = {n: timed(root, p, repeat, cap) for n, p in programs.items()}
-        worst = max((r["total_s"] if r["total_s"] is not None else float("inf"))
-                    for r in results.values())
-        passed = worst <= 2.0
+        results, info, passed = measure(make, programs, repeat, cap, 2.0)
         ok &= passed
-        info = next(iter(results.values()))
         print(f"{shape:48} {info['nodes']:>6} {info['drawn']:>6} {info.get('copies', 0):>6} "
               + " ".join(f"{_seconds(results[n], cap):>15}" for n in names)
               + f"  {'ok' if passed else 'MISSED'}")
@@ -274,14 +280,8 @@ def run_big(programs: Dict[str, str], repeat: int, cap: float) -> Tuple[list, bo
           + " ".join(f"{n + ' s':>15}" for n in names) + "  target")
     rows, ok = [], True
     for case, make, options, target in BIG:
-        root = make()
-        root.backward()
-        results = {n: timed(root, p, repeat, cap, **options) for n, p in programs.items()}
-        worst = max((r["total_s"] if r["total_s"] is not None else float("inf"))
-                    for r in results.values())
-        passed = worst <= target
+        results, info, passed = measure(make, programs, repeat, cap, target, **options)
         ok &= passed
-        info = next(iter(results.values()))
         print(f"{case:56} {info['drawn']:>6} {info['draw_s']:7.3f} "
               + " ".join(f"{_seconds(results[n], cap):>15}" for n in names)
               + f"  <= {target:g} s {'ok' if passed else 'MISSED'}")

@@ -180,3 +180,14 @@ def test_trace_is_micrograds():
     assert len(nodes) == 3                        # a, a*a, (a*a)+a
     assert (a, b) in edges and len(edges) == 3    # a -> a*a once (a set), a*a -> b, a -> b
     assert all(isinstance(n, Value) for n in nodes)
+
+
+def test_render_view_opens_the_picture(tmp_path, monkeypatch):
+    graphviz_pure()
+    opened = []
+    monkeypatch.setattr("viz.drawing.webbrowser.open", opened.append)
+    x = Value(2.0, label="x")
+    y = x * 3
+    y.backward()
+    path = viz.draw(y).render("g", directory=tmp_path, view=True)
+    assert opened == [(tmp_path / "g.svg").resolve().as_uri()] and path.endswith("g.svg")

@@ -306,6 +306,26 @@ def test_the_readme_quotes_only_numbers_the_notebooks_compute():
         assert not missing, f"README row of {name} quotes {sorted(missing)}"
 
 
+# Sentences of the errata issue 15 found in the first edition. The numbers they got wrong are
+# now printed or asserted by the notebooks; these pin the wording, so that an old sentence
+# pasted back from an earlier version fails here.
+ERRATA = {
+    "01_chain_rule_and_graphs": ["about twice as steep", r"L = (y - \text{target})^2"],
+    "02_gradient_descent": ['stocks    = ["A", "B"', "Adam heads almost straight across and then along"],
+    "03_training_an_mlp": ["escapes within a few epochs"],
+    "04_vanishing_and_exploding": ["shrinks by at least", "multiplies the first layer's gradient by about",
+                                   "the next forward pass overflows", "half the signal is lost per layer",
+                                   "shrink by about 0.23 per layer"],
+    "05_overfitting": ["on several of the ten training sets the validation loss is lowest"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRATA))
+def test_the_errata_of_issue_15_stay_fixed(name):
+    text = "\n".join(_text(c["source"]) for c in _read(NOTEBOOK_DIR / f"{name}.ipynb")["cells"])
+    assert not [phrase for phrase in ERRATA[name] if phrase in text]
+
+
 # ---------------------------------------------------------------- the checks can fail
 
 def _committed(name):

@@ -282,7 +282,6 @@ class _Run:
     def __init__(self, expr: str, at: Sequence[List[Tuple[str, float]]]) -> None:
         try:
             self.program: Program = parse(expr)
-            _refuse_shadowing(self.program)
         except ExpressionError as err:
             raise _usage(err) from None
         self.env = _environment(at)
@@ -338,18 +337,6 @@ class _Run:
 
     def at_text(self) -> str:
         return ", ".join(f"{v}={_num(self.env[v])}" for v in self.variables)
-
-
-def _refuse_shadowing(program: Program) -> None:
-    """`x = x*2`: a statement may not take the name of an input variable, wherever the
-    variable is used (the parser refuses it only when the variable comes first)."""
-    for statement in program.statements:
-        if statement.name in program.variables:
-            name = statement.name
-            raise ExpressionError("name", f"'{_short(name)}' is an input variable of this "
-                                  f"expression and cannot also be assigned; pick a new name "
-                                  f"(like {_short(name)}2)", program.text, statement.start,
-                                  statement.start + len(name))
 
 
 def _close(a: str, b: str) -> bool:

@@ -4,68 +4,169 @@
     glassgrad grad "x**2*y" --at x=3,y=2 --order 2 --json
     glassgrad check "relu(x) * sin(x)" --at x=0.5
 
-Every error is one line on stderr (a syntax error adds the text and a caret under it);
-usage errors exit 2, evaluation errors exit 1. Expressions are parsed by
-`autograd.expression`, never eval'd.
+Every error is one line on stderr (a syntax error adds the text and a caret under it;
+`grad --json` writes it as JSON on stdout); usage errors exit 2, evaluation errors exit 1.
+Expressions are parsed by `autograd.expression`, never eval'd. A reader that goes away
+(`glassgrad ... | head -1`) only cuts the output short: files are still written and the
+exit status is the command's own.
 """
 from __future__ import annotations
 
 import contextlib
 import difflib
+import itertools
 import json
 import math
 import os
+import re
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import click
 
 import autograd
 from autograd.expression import ExpressionError, Program, evaluate, gradient_errors, parse
 
-FORMATS = ("svg", "png", "pdf", "dot")
+FORMATS = ("svg", "png", "pdf", "dot", "gv")
 # Same defaults as autograd.gradcheck.
 EPS, ATOL, RTOL = 1e-6, 1e-5, 1e-3
+NAME_LIMIT = 32        # longer names are cut in messages (head … tail)
+LIST_LIMIT = 4         # longer lists of names are cut in messages
+
+
+# ---------------------------------------------------------------- output that survives `| head`
+
+def _out(message: str = "") -> None:
+    """A line on stdout. When the reader has gone away (`| head -1`), the rest of the output
+    goes nowhere and the command carries on: files still get written, and the exit status
+    is the command's own, whenever the pipe closed."""
+    try:
+        click.echo(message)
+    except BrokenPipeError:
+        # Point stdout at devnull so later lines and the interpreter's final flush stay quiet.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _short(name: str) -> str:
+    """A name as shown in a message: at most NAME_LIMIT characters, its head and its tail
+    (names that differ at the end, x_001 and x_002, stay apart)."""
+    if len(name) <= NAME_LIMIT:
+        return name
+    tail = NAME_LIMIT * 2 // 5
+    return name[:NAME_LIMIT - tail - 1] + "…" + name[-tail:]
+
+
+def _listing(names: Sequence[str], template: str = "{}") -> str:
+    """'a, b, c' with each name shortened, and '… and 12 more' past LIST_LIMIT names."""
+    shown = [template.format(_short(n)) for n in names[:LIST_LIMIT]]
+    if len(names) > LIST_LIMIT:
+        shown.append(f"… and {len(names) - LIST_LIMIT} more")
+    return ", ".join(shown)
+
+
+def _clipped(message: str) -> str:
+    """Any run of name characters longer than NAME_LIMIT in a message's first line is cut
+    (a caret line below it keeps the text as it is, to stay aligned)."""
+    first, sep, rest = message.partition("\n")
+    first = re.sub(r"\w{%d,}" % (NAME_LIMIT + 1), lambda m: _short(m.group(0)), first)
+    return first + sep + rest
 
 
 # ---------------------------------------------------------------- one-line errors
 
 class _Group(click.Group):
-    """Shows every error as one line (no usage block) and turns anything unexpected into a
-    one-line 'internal error' instead of a traceback."""
+    """Shows every error as one line (no usage block), turns anything unexpected into a
+    one-line 'internal error' instead of a traceback, and answers a bare `glassgrad` with
+    its help (exit 0) under every click version."""
+
+    def parse_args(self, ctx: click.Context, args: List[str]) -> List[str]:
+        if not args:
+            _out(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as err:
-            err.ctx = None
+            raise _one_line(err) from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        with _reported(_raise_one_line):
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _reported(report: Callable[[Exception], None]) -> Iterator[None]:
+    """Any error in the block but click's own exit and abort goes to `report` (which
+    raises what the user sees)."""
+    try:
+        yield
+    except (click.exceptions.Exit, click.Abort):
+        raise
+    except Exception as err:  # noqa: BLE001 - the catch-all the contract asks for
+        report(err)
+
+
+def _raise_one_line(err: Exception) -> None:
+    raise _one_line(err) from None
+
+
+class _JsonErrors(click.Command):
+    """A command with a --json flag (`grad`): then its errors, usage errors included, are
+    one JSON object on stdout, {"error": message, "exit_code": 1 or 2}, for scripts."""
+
+    def make_context(self, info_name: Optional[str], args: List[str],
+                     parent: Optional[click.Context] = None, **extra: Any) -> click.Context:
+        # A copy: click's parser consumes `args` in place.
+        as_json = "--json" in (args[:args.index("--")] if "--" in args else list(args))
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.ClickException as err:
+            if as_json:
+                _json_error(err)
             raise
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        if not ctx.params.get("as_json"):
             return super().invoke(ctx)
-        except click.NoSuchOption as err:
-            hint = ""
-            if err.option_name.startswith("-") and not err.option_name.startswith("--"):
-                hint = (" (an EXPR that starts with '-' needs a space in front, like "
-                        "' -x**2', or '--' before it)")
-            raise _UsageError(err.format_message() + hint) from None
-        except click.UsageError as err:
-            err.ctx = None          # show() then prints just "Error: ..."
-            raise
-        except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
-        except BrokenPipeError:
-            # The reader went away (`glassgrad grad ... | head -1`): not an error of ours.
-            # Point stdout at devnull so the interpreter's final flush stays quiet too.
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())
-            raise click.exceptions.Exit(1) from None
-        except Exception as err:  # noqa: BLE001 - the catch-all the contract asks for
-            detail = " ".join(str(err).split())[:200]
-            raise click.ClickException(f"internal error: {type(err).__name__}: {detail} "
-                                       f"(please report this)") from None
+        with _reported(_json_error):
+            return super().invoke(ctx)
+
+
+def _json_error(err: Exception) -> None:
+    shown = _one_line(err)
+    _out(json.dumps({"error": shown.format_message(), "exit_code": shown.exit_code}))
+    raise click.exceptions.Exit(shown.exit_code)
+
+
+def _one_line(err: Exception) -> click.ClickException:
+    """The error as glassgrad shows it: no usage block, long names cut, a hint for an EXPR
+    that starts with '-' (click reads it as an option); anything that is not a click
+    error is an internal error (one line, never a traceback)."""
+    if not isinstance(err, click.ClickException):
+        detail = " ".join(str(err).split())[:200]
+        return click.ClickException(f"internal error: {type(err).__name__}: {detail} "
+                                    f"(please report this)")
+    if isinstance(err, click.NoSuchOption):
+        # Worded here, not by click: its wording changed between versions.
+        text = f"No such option {err.option_name!r}."
+        if err.possibilities:
+            text += f" Did you mean {' or '.join(map(repr, sorted(err.possibilities)))}?"
+        if err.option_name.startswith("-") and not err.option_name.startswith("--"):
+            text += (" (an EXPR that starts with '-' needs a space in front, like "
+                     "' -x**2', or '--' before it)")
+        err = _UsageError(text)
+    elif isinstance(err, click.UsageError) and not isinstance(err, _UsageError):
+        # click's own message on one line (some versions list choices one per line)
+        err.message = " ".join(err.format_message().split())
+        err = _UsageError(err.message)
+    if isinstance(err, click.UsageError):
+        err.ctx = None              # show() then prints just "Error: ..."
+    err.message = _clipped(err.message)
+    return err
 
 
 class _UsageError(click.UsageError):
@@ -134,18 +235,21 @@ class Assignments(click.ParamType):
             name, eq, text = item.partition("=")
             name = name.strip()
             if not eq:
-                self.fail(f"expected NAME=VALUE, got {item.strip()!r} (example: --at x=2,y=-0.5)",
-                          param, ctx)
+                self.fail(f"expected NAME=VALUE, got {_short(item.strip())!r} (example: "
+                          f"--at x=2,y=-0.5)", param, ctx)
             if not _is_variable_name(name):
-                self.fail(f"{name!r} is not a variable name (in {item.strip()!r})", param, ctx)
+                self.fail(f"{_short(name)!r} is not a variable name (in "
+                          f"{_short(item.strip())!r})", param, ctx)
             if not text.strip():
-                self.fail(f"{name}= needs a value (example: {name}=1.5)", param, ctx)
+                self.fail(f"{_short(name)}= needs a value (example: {_short(name)}=1.5)",
+                          param, ctx)
             try:
                 number = _constant(text)
             except ExpressionError as err:
-                self.fail(f"{name}={text.strip()}: {err}", param, ctx)
+                self.fail(f"{_short(name)}={_short(text.strip())}: {err}", param, ctx)
             if not math.isfinite(number):
-                self.fail(f"{name}={text.strip()} is {number}, not a finite number", param, ctx)
+                self.fail(f"{_short(name)}={_short(text.strip())} is {number}, not a finite "
+                          f"number", param, ctx)
             pairs.append((name, number))
         return pairs
 
@@ -163,8 +267,9 @@ def _environment(at: Sequence[List[Tuple[str, float]]]) -> Dict[str, float]:
     for pairs in at:
         for name, number in pairs:
             if name in env:
-                raise click.BadParameter(f"{name} is given twice ({name}={env[name]:g} and "
-                                         f"{name}={number:g})", param_hint="'--at'")
+                n = _short(name)
+                raise click.BadParameter(f"{n} is given twice ({n}={env[name]:g} and "
+                                         f"{n}={number:g})", param_hint="'--at'")
             env[name] = number
     return env
 
@@ -184,15 +289,16 @@ class _Run:
         unused = [n for n in self.env if n not in program.variables]
         missing = [v for v in program.variables if v not in self.env]
         if missing:
-            needs = ",".join(f"{v}=..." for v in program.variables)
-            close = [f"{u} -> {m}?" for u in unused for m in missing if _close(u, m)]
+            needs = _listing(program.variables, "{}=...").replace(", ", ",")
+            close = [f"{_short(u)} -> {_short(m)}?" for u in unused for m in missing
+                     if _close(u, m)][:LIST_LIMIT]
             hint = f" (did you mean: {', '.join(close)})" if close else ""
-            raise click.BadParameter(f"no value for {', '.join(missing)}: this expression "
+            raise click.BadParameter(f"no value for {_listing(missing)}: this expression "
                                      f"needs --at {needs}{hint}", param_hint="'--at'")
         for name in unused:
             why = "it is computed by the expression" if name in program.names else \
                 "the expression does not use it"
-            click.echo(f"warning: --at {name} is ignored: {why}", err=True)
+            click.echo(f"warning: --at {_short(name)} is ignored: {why}", err=True)
         try:
             self.output, self.leaves = evaluate(program, self.env)
         except ExpressionError as err:
@@ -281,34 +387,95 @@ def main() -> None:
 
 
 def _outfile(path: str) -> Tuple[Path, str]:
+    """(path, format) for -o; the format comes from the extension (.gv is DOT too)."""
     p = Path(path)
+    name = p.name
+    if name.startswith(".") and name[1:].lower() in FORMATS:
+        raise click.BadParameter(f"{_short(path)!r} is only an extension: give the file a "
+                                 f"name, like graph{name.lower()}", param_hint="'-o'")
     fmt = p.suffix.lower().lstrip(".")
     if fmt not in FORMATS:
-        shown = f"'{p.suffix}'" if p.suffix else "no extension"
-        raise click.BadParameter(f"unknown format {shown} in {path!r}: use a name ending in "
-                                 f"{', '.join('.' + f for f in FORMATS)}", param_hint="'-o'")
-    return p, fmt
+        if not p.suffix and name.lower() in FORMATS:
+            raise click.BadParameter(f"{_short(path)!r} has no extension: for {name.upper()}, "
+                                     f"give a name like graph.{name.lower()}", param_hint="'-o'")
+        shown = f"'{_short(p.suffix)}'" if p.suffix else "no extension"
+        raise click.BadParameter(f"unknown format {shown} in {_short(path)!r}: use a name "
+                                 f"ending in {', '.join('.' + f for f in FORMATS)}",
+                                 param_hint="'-o'")
+    return p, "dot" if fmt == "gv" else fmt
 
 
 def _steps_target(steps: Optional[str]) -> Optional[str]:
     if steps is not None and Path(steps).suffix.lower() in tuple("." + f for f in FORMATS):
-        raise click.BadParameter(f"{steps!r}: give a folder (numbered frames) or a .html "
-                                 f"file (one page)", param_hint="'--steps'")
+        raise click.BadParameter(f"{_short(steps)!r}: give a folder (numbered frames) or a "
+                                 f".html file (one page)", param_hint="'--steps'")
     return steps
 
 
-def _write(what: str, path: Any, save: Any) -> None:
+@contextlib.contextmanager
+def _spinner(what: str) -> Iterator[None]:
+    """A progress line on stderr while a render takes longer than a second, when stderr
+    is a terminal (never in a pipe or a log)."""
+    viz = _viz()
+    stream = sys.stderr
+    if not stream.isatty():
+        yield
+        return
+    turns = itertools.cycle("|/-\\")
+    shown = [0]
+    limit = viz.render.budget()
+
+    def tick(elapsed: float) -> None:
+        if elapsed >= 1.0:
+            line = f"\r{next(turns)} {what}: {elapsed:.0f} s (stopped after {limit:g} s)"
+            stream.write(line)
+            stream.flush()
+            shown[0] = len(line)
+
+    try:
+        with viz.render.progress(tick):
+            yield
+    finally:
+        if shown[0]:
+            stream.write("\r" + " " * shown[0] + "\r")
+            stream.flush()
+
+
+def _write(what: str, path: Any, save: Any, fewer: str = "") -> None:
+    """Run `save()`, then say so. Errors are one line; a render past its time budget says
+    what to do (`fewer`: the option that draws less)."""
     viz = _viz()
     try:
-        save()
+        with _spinner(f"rendering {path}"):
+            save()
     except OSError as err:
         reason = err.strerror or str(err)
         raise click.ClickException(f"cannot write {what} {path}: {reason}") from None
+    except viz.RenderTimeout as err:
+        advice = f"draw less with {fewer} or " if fewer else ""
+        raise click.ClickException(
+            f"cannot render {what} {path}: {err.program} took more than {err.seconds:g} s and "
+            f"was stopped; {advice}allow more time with GLASSGRAD_RENDER_BUDGET=<seconds>"
+        ) from None
     except (viz.RenderError, viz.RendererNotFound) as err:
         # graphviz's own message may span lines: keep the error on one line.
         reason = " ".join(str(err).split())
         raise click.ClickException(f"cannot render {what} {path}: {reason}") from None
-    click.echo(f"wrote {path}")
+    _out(f"wrote {path}")
+
+
+class RankDir(click.ParamType):
+    """LR or TB, in any case; help and errors spell them the same way."""
+
+    name = "[LR|TB]"
+
+    def convert(self, value: Any, param: Optional[click.Parameter],
+                ctx: Optional[click.Context]) -> str:
+        text = str(value).upper()
+        if text not in ("LR", "TB"):
+            self.fail(f"{_short(str(value))!r} is not LR (left to right) or TB (top to "
+                      f"bottom)", param, ctx)
+        return text
 
 
 @main.command(cls=click.Command)
@@ -316,16 +483,21 @@ def _write(what: str, path: Any, save: Any) -> None:
 @AT_OPTION
 @click.option("-o", "--output", "output", default="graph.svg", show_default=True,
               metavar="FILE",
-              help="The drawing; the extension picks the format: .svg .png .pdf .dot")
-@click.option("--rankdir", type=click.Choice(["LR", "TB"], case_sensitive=False),
-              default="LR", show_default=True, metavar="[LR|TB]", help="Draw left-to-right or top-to-bottom.")
+              help="The drawing; the extension picks the format: .svg .png .pdf .dot .gv")
+@click.option("--rankdir", type=RankDir(), default="LR", show_default=True,
+              help="Draw left to right (LR) or top to bottom (TB); any case.")
 @click.option("--no-grad", is_flag=True, help="Forward only: no backprop, no gradients.")
 @click.option("--edges/--no-edges", default=True, show_default=True,
               help="Label each edge with its local derivative.")
+@click.option("--title", default=None, metavar="TEXT", help="A heading above the drawing.")
+@click.option("--max-nodes", type=click.IntRange(min=2), default=300, show_default=True,
+              help="Bigger graphs show only the nodes nearest the output.")
 @click.option("--steps", metavar="DIR|PAGE.html", default=None,
               help="Also draw backprop step by step: numbered frames in DIR, or one .html page.")
+@click.option("--max-frames", type=click.IntRange(min=1), default=200, show_default=True,
+              help="The most frames --steps draws (one per op, and the seed).")
 def render(expr: str, at: Sequence, output: str, rankdir: str, no_grad: bool, edges: bool,
-           steps: Optional[str]) -> None:
+           title: Optional[str], max_nodes: int, steps: Optional[str], max_frames: int) -> None:
     """Draw the graph of EXPR with every value and gradient.
 
     \b
@@ -335,10 +507,12 @@ def render(expr: str, at: Sequence, output: str, rankdir: str, no_grad: bool, ed
       glassgrad render "h = x*w + b; y = tanh(h)" --at x=2 --at w=-3,b=1 -o n.png
       glassgrad render "exp(-x**2/2)" --at x=0.5 --rankdir TB --no-edges -o g.pdf
       glassgrad render "sigmoid(a*b)" --at a=1,b=2 --steps steps.html
+      glassgrad render "n = x*w + b; o = tanh(n)" --at x=2,w=-3,b=1 --title "a neuron"
 
     \b
-    The drawing goes to graph.svg unless -o says otherwise. An EXPR starting
-    with '-' needs a space in front: " -x**2".
+    The drawing goes to graph.svg unless -o says otherwise. Name steps
+    ("n = ...;") to label the nodes they make. An EXPR starting with '-'
+    needs a space in front: " -x**2".
     """
     path, fmt = _outfile(output)
     steps = _steps_target(steps)
@@ -350,14 +524,22 @@ def render(expr: str, at: Sequence, output: str, rankdir: str, no_grad: bool, ed
             run.output.backward()
     _print_values(run, with_grad=not no_grad)
     viz = _viz()
-    drawing = viz.draw(run.output, rankdir=rankdir.upper(), show_grad=not no_grad,
-                       edge_labels=edges)
-    _write("the drawing", path, lambda: drawing.save(str(path), format=fmt))
+    with viz.structure.option_spelling(max_nodes=f"--max-nodes (now {max_nodes})"):
+        drawing = viz.draw(run.output, rankdir=rankdir, show_grad=not no_grad,
+                           edge_labels=edges, title=title, max_nodes=max_nodes)
+    if drawing.info["note"]:
+        click.echo(f"note: {drawing.info['note']}", err=True)
+    _write("the drawing", path, lambda: drawing.save(str(path), format=fmt),
+           fewer=f"--max-nodes (now {max_nodes})")
     if steps:
         try:
-            frames = viz.backward_steps(run.output)
-        except ValueError as err:         # more nodes than frames it will make
-            raise click.ClickException(f"cannot draw the steps: {err}") from None
+            frames = viz.backward_steps(run.output, max_frames=max_frames, rankdir=rankdir,
+                                        edge_labels=edges, title=title)
+        except viz.TooManyFrames as err:
+            raise click.ClickException(
+                f"cannot draw the steps: the backward pass takes {err.frames} frames, over "
+                f"--max-frames {err.limit}; raise --max-frames or draw a smaller "
+                f"expression") from None
         _write("the steps", steps, lambda: frames.save(steps))
 
 
@@ -377,16 +559,16 @@ def _viz() -> Any:
 
 
 def _print_values(run: _Run, with_grad: bool) -> None:
-    click.echo(f"{run.name} = {_num(run.output.data)}")
+    _out(f"{run.name} = {_num(run.output.data)}")
     if not run.variables:
         return
     header = ["variable", "value"] + ([f"d{run.name}/dvariable"] if with_grad else [])
     rows = [[v, _num(run.leaves[v].data)] + ([_num(run.leaves[v].grad)] if with_grad else [])
             for v in run.variables]
-    click.echo(_table(header, rows))
+    _out(_table(header, rows))
 
 
-@main.command()
+@main.command(cls=_JsonErrors)
 @click.argument("expr", metavar="EXPR")
 @AT_OPTION
 @click.option("--order", type=click.IntRange(1, 2), default=1, show_default=True,
@@ -404,7 +586,8 @@ def grad(expr: str, at: Sequence, order: int, as_json: bool) -> None:
     \b
     --json prints {"expression", "output", "value", "variables", "at",
     "gradient": {var: number}, and with --order 2 "hessian": {var: {var: number}}};
-    inf and nan are written as the strings "inf", "-inf", "nan".
+    inf and nan are written as the strings "inf", "-inf", "nan". An error is
+    {"error": message, "exit_code": 1 or 2}, on stdout too.
     """
     run = _Run(expr, at)
     if order == 2:
@@ -421,15 +604,15 @@ def grad(expr: str, at: Sequence, order: int, as_json: bool) -> None:
         if hessian is not None:
             doc["hessian"] = {v: {w: _json_number(h) for w, h in row.items()}
                               for v, row in hessian.items()}
-        click.echo(json.dumps(doc, allow_nan=False))
+        _out(json.dumps(doc, allow_nan=False))
         return
     f = run.name
-    click.echo(f"{f} = {_num(run.output.data)}" + (f"  at {run.at_text()}" if run.variables else ""))
+    _out(f"{f} = {_num(run.output.data)}" + (f"  at {run.at_text()}" if run.variables else ""))
     for v, g in gradient.items():
-        click.echo(f"d{f}/d{v} = {_num(g)}")
+        _out(f"d{f}/d{v} = {_num(g)}")
     if hessian is not None and run.variables:
-        click.echo(f"Hessian (row a, column b: d2{f}/da db):")
-        click.echo(_table([""] + list(run.variables),
+        _out(f"Hessian (row a, column b: d2{f}/da db):")
+        _out(_table([""] + list(run.variables),
                           [[v] + [_num(hessian[v][w]) for w in run.variables]
                            for v in run.variables]))
 
@@ -471,14 +654,14 @@ def check(expr: str, at: Sequence, eps: float, atol: float, rtol: float) -> None
         if not ok:
             failures.append(f"d/d{v}: backprop {_num(backprop)} vs central differences "
                             f"{_num(numeric)}")
-    click.echo(f"{run.name} = {_num(run.output.data)}" +
+    _out(f"{run.name} = {_num(run.output.data)}" +
                (f"  at {run.at_text()}" if run.variables else ""))
     if run.variables:
-        click.echo(_table(["variable", "backprop", "central diff", "|difference|", "ok"], rows))
+        _out(_table(["variable", "backprop", "central diff", "|difference|", "ok"], rows))
     settings = f"eps={eps:g}, atol={atol:g}, rtol={rtol:g}"
     if failures:
         raise click.ClickException(f"gradient check FAILED ({settings}): " + "; ".join(failures))
-    click.echo(f"OK: backprop matches central differences for {len(run.variables)} "
+    _out(f"OK: backprop matches central differences for {len(run.variables)} "
                f"variable(s) ({settings})")
 
 
@@ -513,8 +696,8 @@ def lecture_neuron(backward: bool = False) -> "autograd.Value":
 
 
 @main.command()
-@click.option("--out", "out_dir", default="demo_out", show_default=True,
-              help="Where the drawings go.")
+@click.option("-o", "--output", "out_dir", default="demo_out", show_default=True,
+              metavar="DIR", help="Where the drawings go.")
 def demo(out_dir: str) -> None:
     """A one-neuron tour: forward values, then every gradient, then the drawings.
 
@@ -523,11 +706,11 @@ def demo(out_dir: str) -> None:
       glassgrad demo            # writes demo_out/neuron.svg and demo_out/steps.html
     """
     o = lecture_neuron(backward=True)
-    click.echo("o = tanh(x1*w1 + x2*w2 + b)")
+    _out("o = tanh(x1*w1 + x2*w2 + b)")
     for v in autograd.topological_order(o):
         if not v.label:
             continue
-        click.echo(f"  {v.label:>3}  data={v.data:+.4f}  grad={v.grad:+.4f}")
+        _out(f"  {v.label:>3}  data={v.data:+.4f}  grad={v.grad:+.4f}")
     viz = _viz()
     folder = _folder(out_dir)
     drawing = viz.draw(o)
@@ -548,7 +731,7 @@ def _train_hidden(ctx: Any, param: Any, value: str) -> List[int]:
     except ValueError:
         sizes = []
     if not sizes or any(s < 1 for s in sizes):
-        raise click.BadParameter(f"{value!r}: give layer widths as positive integers "
+        raise click.BadParameter(f"{_short(value)!r}: give layer widths as positive integers "
                                  f"separated by commas, e.g. 16,16")
     return sizes
 
@@ -568,7 +751,7 @@ def _train_model(engine: str, nin: int, hidden: List[int], nout: int, activation
 
 
 @main.command()
-@click.argument("dataset", type=click.Choice(["xor", "moons", "circles", "spirals", "blobs",
+@click.argument("dataset", metavar="DATASET", type=click.Choice(["xor", "moons", "circles", "spirals", "blobs",
                                               "vh_lines", "returns"]))
 @click.option("--hidden", default="16,16", show_default=True, callback=_train_hidden,
               metavar="W1,W2,...", help="Hidden layer widths.")
@@ -587,7 +770,7 @@ def _train_model(engine: str, nin: int, hidden: List[int], nout: int, activation
 @click.option("--engine", type=click.Choice(["tensor", "scalar"]), default="tensor",
               show_default=True, help="Tensor layers (fast) or the scalar Value MLP.")
 @click.option("--seed", type=int, default=0, show_default=True)
-@click.option("-o", "--out", "out_dir", default="train_out", show_default=True, metavar="DIR",
+@click.option("-o", "--output", "out_dir", default="train_out", show_default=True, metavar="DIR",
               help="Folder for curves.png, gradient_flow.png, decision_boundary.png, model.npz.")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 def train(dataset: str, hidden: List[int], activation: str, epochs: int, lr: Optional[float],
@@ -629,7 +812,7 @@ def train(dataset: str, hidden: List[int], activation: str, epochs: int, lr: Opt
                  nn.optim.SGD(params, lr=lr, momentum=0.9 if optimizer_name == "momentum" else 0))
     monitor = nn.GradientMonitor()
     folder = _folder(out_dir)
-    click.echo(f"training a {engine} MLP {X.shape[1]} -> {' -> '.join(map(str, hidden))} -> "
+    _out(f"training a {engine} MLP {X.shape[1]} -> {' -> '.join(map(str, hidden))} -> "
                f"{nout} ({activation}) on {dataset}: {len(train_data[1])} train / "
                f"{len(val_data[1])} validation samples, {optimizer_name} lr={lr:g}")
     with np.errstate(all="ignore"):          # a blow-up is reported once, by NaNGuard
@@ -643,7 +826,8 @@ def train(dataset: str, hidden: List[int], activation: str, epochs: int, lr: Opt
             figures.append(("curves.png", viz.plot_learning_curves(history, metrics)))
             figures.append(("gradient_flow.png", viz.plot_gradient_flow(monitor)))
         if X.shape[1] == 2 and not regression:
-            figures.append(("decision_boundary.png", viz.plot_decision_boundary(model, X, y)))
+            figures.append(("decision_boundary.png", viz.plot_decision_boundary(
+                model, X, y, split="train + validation")))
         for name, fig in figures:
             _write(name, folder / name, lambda: fig.savefig(folder / name, dpi=110))
     _write("the weights", folder / "model.npz", lambda: model.save(str(folder / "model.npz")))
@@ -658,9 +842,9 @@ def train(dataset: str, hidden: List[int], activation: str, epochs: int, lr: Opt
         line += f", val accuracy {last['val_accuracy']:.1%}"
     if history.best_epoch is not None:
         line += f" | best epoch {history.best_epoch}"
-    click.echo(line)
+    _out(line)
     for layer, verdict in monitor.flagged.items():
-        click.echo(f"warning: {layer} gradients are {verdict} (see gradient_flow.png)")
+        _out(f"warning: {layer} gradients are {verdict} (see gradient_flow.png)")
     if history.stop_reason:
         raise click.ClickException(f"training diverged: {history.stop_reason}")
 

@@ -32,3 +32,21 @@ class Overflow(DomainError, OverflowError):
 
 class GradcheckError(RuntimeError):
     """Backprop and central differences disagree (raised by `autograd.gradcheck`)."""
+
+
+class ShapeError(RuntimeError, ValueError):
+    """Operand shapes that do not fit the op (matmul, reshape, broadcasting, ...).
+
+    PyTorch raises RuntimeError for these; glassgrad used to raise ValueError. This class
+    is both, so `except RuntimeError` (ported code) and `except ValueError` catch it.
+    """
+
+
+class DtypeError(RuntimeError, TypeError):
+    """Operands of dtypes an op will not mix (`float32 @ float64`, Linear on float64 input),
+    a RuntimeError as in PyTorch, and a TypeError."""
+
+
+class CheckpointError(ValueError):
+    """A saved file that cannot be loaded: not an .npz of plain number arrays, truncated,
+    damaged, or claiming more data than it holds. The message names the file and the problem."""

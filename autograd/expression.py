@@ -355,6 +355,9 @@ class _Parser:
             self.check_assignable(tok)
             self.i += 2
             root = self.sum()
+            if name in self.variables:  # `x = x*2`: its own right side used it as an input
+                raise self.error(f"'{name}' is an input variable of this expression and cannot "
+                                 f"also be assigned; pick a new name (like {name}2)", tok, "name")
             self.defined[name] = root
             return Statement(name, root, tok.start, root.end)
         root = self.sum()

@@ -61,6 +61,12 @@ class Node:
     def raw_grad(self, value: Any) -> None:
         self.grad = value
 
+    def _bump_version(self) -> None:
+        """Record that this node's numbers were written in place (an optimizer step).
+
+        Tensor overrides it (its version counter, autograd/versions.py); a Value has none.
+        """
+
     @property
     def parents(self) -> tuple:
         return self._parents

@@ -142,16 +142,16 @@ class _GradMode(Mode):
 
 
 class _NoArgumentMode(_GradMode):
-    """`@no_grad` works bare as well as `@no_grad()`, as in PyTorch."""
+    """`@no_grad` works bare as well as `@no_grad()`, as in PyTorch 2."""
 
     _MODE = True
 
-    def __new__(cls, func: Any = None) -> Any:
-        if func is None:
-            return super().__new__(cls)
-        return cls()(func)
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1 and not kwargs and callable(args[0]):
+            return cls()(args[0])
+        return super().__new__(cls)
 
-    def __init__(self, func: Any = None) -> None:
+    def __init__(self) -> None:
         super().__init__(self._MODE)
 
 
@@ -165,6 +165,26 @@ class enable_grad(_NoArgumentMode):
     """Re-enable recording (in this thread) inside a `no_grad` block."""
 
     _MODE = True
+
+
+class inference_mode(_NoArgumentMode):
+    """PyTorch's faster no_grad for inference; here the same as `no_grad`.
+    `inference_mode(False)` leaves grad mode as it is."""
+
+    _MODE = False
+
+    def __init__(self, mode: bool = True) -> None:
+        super().__init__()
+        self.inference = bool(mode)
+
+    def _fresh(self) -> Mode:
+        return inference_mode(self.inference)
+
+    def __enter__(self) -> Mode:
+        if self.inference:
+            return super().__enter__()
+        self._saved.setdefault(threading.get_ident(), []).append(self._read())
+        return self                      # grad mode stays; __exit__ writes it back
 
 
 class set_grad_enabled(_GradMode):

@@ -11,21 +11,21 @@ back to its operand's shape in one place (`unbroadcast`).
 >>> loss = (x * w).sum(dim=1).tanh().mean()     # w broadcasts over the rows of x
 >>> loss.backward()
 >>> w.grad.shape, x.grad.shape
-((2,), (2, 2))
+(autograd.Size([2]), autograd.Size([2, 2]))
 
-Deliberate differences from PyTorch (each pinned by a test in tests/test_tensor_*.py):
+Deliberate differences from PyTorch (README "Differences from PyTorch" has them all):
 
 * graphs are kept after `backward()` (no `retain_graph` needed; it is accepted and
   ignored), and *every* node keeps its gradient in `.grad` so drawings can show it
   (PyTorch frees both). `retain_grad()` is therefore a no-op. Interior gradients are
   recomputed from zero on each `backward()`; leaves accumulate, as in PyTorch.
-* `Tensor(ndarray)` wraps the array without copying (like `torch.from_numpy`);
-  `autograd.tensor(data)` copies (like `torch.tensor`). Python data gets
-  torch.tensor's dtypes: floats -> float32, ints -> int64, bools -> bool.
-* in-place ops (`+=`, `x[i] = v`, `add_`, ...) are refused on any tensor that requires grad
-  while grad mode is on (PyTorch allows them on non-leaves and tracks versions).
+* `Tensor(ndarray)` wraps the array without copying and keeps its dtype (like
+  `torch.from_numpy`); `autograd.tensor(data)` copies (like `torch.tensor`).
+* in-place ops (`+=`, `x[i] = v`, `add_`, ...) are refused on a non-leaf tensor that
+  requires grad while grad mode is on (PyTorch re-records them); the version check looks
+  at every input of an op, not only the ones PyTorch saves.
 * the repr shows `op='*'` where PyTorch shows `grad_fn=<MulBackward0>`.
-* `view` never requires contiguity; `size()` returns a plain tuple.
+* `view` never requires contiguity.
 """
 from __future__ import annotations
 
@@ -36,30 +36,44 @@ from typing import Any, Iterator, NamedTuple, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
-from . import random
+from . import dtypes, versions
 from .anomaly import check_backward, check_forward
+from .devices import check_device, device
+from .errors import DtypeError, ShapeError
 from .graph import Node, next_seq, topological_order
 from .mode import STATE, THREAD
+from .size import Size
+from .tensor_convert import Conversions
+from .tensor_inplace import InPlace
 from .tensor_rules import ARRAY_MATH, RULES, WHOLE, unbroadcast
 from .value import Value
 
 _new = object.__new__
 _RULES = RULES
 _FORWARD = {op: rule.forward for op, rule in RULES.items()}
-_FLOAT32 = np.dtype(np.float32)
-_INT64 = np.dtype(np.int64)
 _NOT_FLOAT = ("Only Tensors of floating point and complex dtype can require gradients")
-_MIX = "Tensor and Value don't mix: use Tensor(v._data) for a Value v, or Value(t.item())"
-# The dtypes PyTorch leaves out of a repr.
-_QUIET_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+_MIX = "Tensor and Value don't mix: use Tensor(v.data) for a Value v, or Value(t.item())"
+_INT64 = np.dtype(np.int64)
+_BOOL = np.dtype(np.bool_)
+# Unary ops that need more than their rule's forward, looked up once per op: the ones with
+# an integer-input rule (dtypes.INTEGER_INPUTS), and the ones whose result may be a view of
+# the operand's memory (it then shares the operand's version counter).
+_INTEGER, _VIEW = "integer", "view"
+_SPECIAL = dict.fromkeys(dtypes.INTEGER_INPUTS, _INTEGER)
+_SPECIAL.update(dict.fromkeys(("reshape", "flatten", "squeeze", "unsqueeze", "transpose",
+                               "permute", "expand"), _VIEW))
+_CPU = device("cpu")
 
 Shape = Tuple[int, ...]
 
 
 # ---- turning user data into arrays ----
 
-def _to_array(data: Any, dtype: Any) -> np.ndarray:
-    """Python data -> float32/int64/bool like torch.tensor; an ndarray keeps its dtype."""
+def _to_array(data: Any, dtype: Any, legacy: bool = False) -> np.ndarray:
+    """Python data -> float32/int64/bool like torch.tensor (or, `legacy`, always the default
+    float dtype, like the torch.Tensor constructor); an ndarray keeps its dtype."""
+    if dtype is not None:
+        dtype = dtypes.to_numpy(dtype)
     if isinstance(data, np.ndarray):
         array = data if dtype is None else data.astype(dtype, copy=False)
     elif isinstance(data, np.generic):
@@ -68,17 +82,20 @@ def _to_array(data: Any, dtype: Any) -> np.ndarray:
         raise TypeError(_MIX)
     else:
         try:
-            array = np.asarray(data, dtype=dtype)
+            array = np.asarray(data)
         except (TypeError, ValueError) as err:
             raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} "
                             f"({err})") from None
-        if dtype is None and array.dtype == np.float64:
-            array = array.astype(np.float32)  # PyTorch's default dtype, not NumPy's
-    if array.dtype.kind not in "fiub":
+        if array.dtype.kind in "biuf":
+            if dtype is None and (legacy or array.dtype == np.float64):
+                dtype = dtypes.default_float()     # PyTorch's default, not NumPy's float64
+            if dtype is not None:
+                array = array.astype(dtype, copy=False)
+    if array.dtype.kind not in "fiub" or array.dtype not in dtypes.SUPPORTED:
         hint = f"; {_MIX}" if array.dtype == object and any(
             isinstance(v, Value) for v in array.flat) else ""
-        raise TypeError(f"Tensor: unsupported dtype {array.dtype} (numbers or booleans "
-                        f"only){hint}")
+        raise TypeError(f"Tensor: unsupported dtype {array.dtype} (bool, (u)int8, int16, "
+                        f"int32, int64, float16, float32 or float64 only){hint}")
     return array
 
 
@@ -95,21 +112,22 @@ def _leaf(data: np.ndarray, label: str = "") -> "Tensor":
     t._seq = next_seq()
     t._mark = None
     t._scope = THREAD.recording.scope
+    t._version = None
     return t
 
 
 def _lift(x: Any, like: "Tensor") -> "Tensor":
     """A number or array met in an expression becomes a constant tensor.
 
-    Numbers take the other operand's float dtype (so `x * 2` stays float32, as in PyTorch).
+    A number gets the dtype the result will have (`x * 2` stays float32, `uint8 + 100`
+    uint8: PyTorch's promotion, `dtypes.number_array`).
     """
     if isinstance(x, Tensor):
         return x
-    if isinstance(x, (numbers.Number, np.generic)) and not isinstance(x, Value):
-        dtype = like._data.dtype
-        if dtype.kind != "f":
-            return _leaf(_to_array(x, None))
-        return _leaf(np.asarray(x, dtype=dtype))
+    # Python's float and int first: the ABC check below costs more than the op's overhead.
+    if type(x) is float or type(x) is int or (isinstance(x, (numbers.Number, np.generic))
+                                              and not isinstance(x, Value)):
+        return _leaf(dtypes.number_array(x, like._data.dtype))
     if isinstance(x, Value):
         raise TypeError(_MIX)
     if isinstance(x, (np.ndarray, list, tuple)):
@@ -117,14 +135,21 @@ def _lift(x: Any, like: "Tensor") -> "Tensor":
     raise TypeError(f"unsupported operand type for a Tensor op: {type(x).__name__}")
 
 
-def _promote(x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
-    # PyTorch's rule for int/bool with float: the float dtype wins (NumPy would pick
-    # float64 for int64 with float32). Two floats: the wider one, as in both libraries.
-    if x.dtype.kind == "f" and y.dtype.kind != "f":
-        return x, y.astype(x.dtype)
-    if y.dtype.kind == "f" and x.dtype.kind != "f":
-        return x.astype(y.dtype), y
-    return x, y
+def _integer_input(op: str, a: np.ndarray) -> np.ndarray:
+    """What `op` does with a bool or integer operand (dtypes.INTEGER_INPUTS): compute in
+    the default float dtype, sum as int64, or refuse as PyTorch does."""
+    rule = dtypes.INTEGER_INPUTS.get(op)
+    if rule is None:
+        return a
+    if rule == dtypes.FLOAT:
+        return a.astype(dtypes.default_float())
+    if rule == dtypes.INT64:
+        return a.astype(np.int64, copy=False)
+    name = dtypes.of(a.dtype)
+    if rule == dtypes.REFUSED:
+        raise NotImplementedError(f"{op}: not implemented for {name} tensors (PyTorch's "
+                                  f"kernel is float-only); convert first with .float()")
+    raise RuntimeError(rule.format(dtype=name))
 
 
 # ---- building nodes: the hot path ----
@@ -141,6 +166,7 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
     t._mark = None
     state = THREAD.recording
     t._scope = state.scope
+    t._version = None
     if state.grad_enabled:
         for p in parents:
             if p._requires_grad:
@@ -162,11 +188,24 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
 
 
 def _unary(op: str, a: "Tensor", arg: Any = None) -> "Tensor":
+    x = a._data
+    special = _SPECIAL.get(op)
+    if special is _INTEGER and x.dtype.kind != "f":
+        x = _integer_input(op, x)
     try:
-        data = _FORWARD[op](a._data, arg)
+        data = _FORWARD[op](x, arg)
     except ValueError as err:
-        raise ValueError(f"{op}: {err} (input shape {a.shape})") from None
-    return _make(data, (a,), op, arg)
+        raise ShapeError(f"{op}: {err} (input shape {tuple(x.shape)})") from None
+    t = _make(data, (a,), op, arg)
+    if special is _VIEW and _is_view(t._data, x):
+        t._version = a._counter()
+    return t
+
+
+def _is_view(out: np.ndarray, x: np.ndarray) -> bool:
+    """Whether NumPy made `out` as a view of `x`'s memory (a copy has another base)."""
+    base = out.base
+    return base is not None and (base is x or base is x.base)
 
 
 def _binary(op: str, a: Any, b: Any, arg: Any = None) -> "Tensor":
@@ -175,51 +214,62 @@ def _binary(op: str, a: Any, b: Any, arg: Any = None) -> "Tensor":
     if not isinstance(b, Tensor):
         b = _lift(b, a)
     x, y = a._data, b._data
-    if x.dtype != y.dtype:
-        x, y = _promote(x, y)
+    dtype = x.dtype
+    if dtype is not y.dtype or dtype.kind != "f":   # NumPy's builtin dtypes are singletons
+        x, y = _promoted(op, x, y)
     try:
         data = _FORWARD[op](x, y, arg)
     except ValueError:
-        raise ValueError(f"{op}: operands of shapes {a.shape} and {b.shape} cannot be "
-                         f"broadcast together") from None
+        raise ShapeError(f"{op}: operands of shapes {tuple(x.shape)} and {tuple(y.shape)} "
+                         f"cannot be broadcast together") from None
     return _make(data, (a, b), op, arg)
 
 
+def _promoted(op: str, x: np.ndarray, y: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
+    """Both operands in the result's dtype (PyTorch's promotion; `int / int` is float)."""
+    target = dtypes.result_type(x, y).dtype
+    if target.kind != "f" and dtypes.INTEGER_INPUTS.get(op) == dtypes.FLOAT:
+        target = dtypes.default_float()
+    return x.astype(target, copy=False), y.astype(target, copy=False)
+
+
 def _nary(op: str, operands: tuple, arg: Any) -> "Tensor":
+    arrays = [t._data for t in operands]
     try:
-        data = _FORWARD[op]([t._data for t in operands], arg)
+        data = _FORWARD[op](arrays, arg)
     except ValueError as err:
-        shapes = ", ".join(str(t.shape) for t in operands)
-        raise ValueError(f"{op}: {err} (input shapes {shapes})") from None
+        shapes = ", ".join(str(tuple(a.shape)) for a in arrays)
+        raise ShapeError(f"{op}: {err} (input shapes {shapes})") from None
     return _make(data, operands, op, arg)
 
 
 # ---- argument parsing shared by methods ----
 
 def _dim(d: Any, ndim: int, op: str) -> int:
-    """One dim in [-ndim, ndim) as a non-negative int, or IndexError like PyTorch's."""
+    """One dim in [-ndim, ndim) as a non-negative int, or IndexError like PyTorch's (a 0-d
+    tensor accepts 0 and -1, as in PyTorch)."""
     n = max(ndim, 1)
     try:
         d = operator.index(d)
     except TypeError:
         raise TypeError(f"{op}: dim must be an int, got {type(d).__name__}") from None
     if not -n <= d < n:
-        raise IndexError(f"{op}: dimension out of range (expected to be in range of "
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {d})")
     return d % n
 
 
 def _axes(dim: Any, ndim: int, op: str) -> Optional[Tuple[int, ...]]:
-    """Reduction dims as a sorted tuple, or None for all."""
-    if dim is None or ndim == 0:
+    """Reduction dims as a sorted tuple, or None for all (checked even on a 0-d tensor)."""
+    if dim is None:
         return None
     dims = (dim,) if not isinstance(dim, (tuple, list)) else tuple(dim)
     if not dims:  # PyTorch: an empty dim list reduces over everything
         return None
     axes = tuple(sorted(_dim(d, ndim, op) for d in dims))
     if len(set(axes)) != len(axes):
-        raise ValueError(f"{op}: dim {list(dims)} names a dimension twice")
-    return axes
+        raise ShapeError(f"{op}: dim {list(dims)} names a dimension twice")
+    return axes if ndim else None
 
 
 def _spelling(op: str, dim: Any, axis: Any, keepdim: bool, keepdims: Any) -> Tuple[Any, bool]:
@@ -271,17 +321,21 @@ class ValuesIndices(NamedTuple):
     indices: "Tensor"
 
 
-class Tensor(Node):
+class Tensor(Conversions, InPlace, Node):
     """An n-dimensional array node of the computational graph.
 
     What users see is PyTorch's API: `.data` and `.grad` are Tensors (`.data` a detached
     alias of the same memory, `.grad` None or a Tensor sharing the gradient's memory), and
     `.numpy()` is the way to an array. The engine, the optimizers and `viz` read the raw
     arrays through the node protocol's `raw_data` / `raw_grad` (see autograd/graph.py).
+
+    The constructor follows `torch.Tensor`: Python data becomes the default float dtype
+    (`Tensor([0, 1])` is float32; `autograd.tensor([0, 1])` infers int64), ints alone are
+    a shape (`Tensor(2, 3)`, zeros), an ndarray is wrapped as it is (no copy, its dtype).
     """
 
     __slots__ = ("_data", "_grad", "label", "_requires_grad", "_op", "_parents", "_arg",
-                 "_seq", "_scope", "_mark", "__weakref__")
+                 "_seq", "_scope", "_mark", "_version", "__weakref__")
     # Hashable by identity although == is elementwise (graph walks put nodes in sets).
     __hash__ = object.__hash__
     # `ndarray (op) Tensor` defers to Tensor's reflected operator (so the graph is recorded);
@@ -289,11 +343,23 @@ class Tensor(Node):
     # turns the result back into a (constant) Tensor, as with PyTorch's CPU tensors.
     __array_priority__ = 1000
 
-    def __init__(self, data: Any, requires_grad: bool = False, dtype: Any = None,
-                 label: str = "") -> None:
-        if isinstance(data, Tensor):
-            data = data._data
-        self._data = _to_array(data, None if dtype is None else np.dtype(dtype))
+    def __init__(self, *data: Any, requires_grad: bool = False, dtype: Any = None,
+                 device: Any = None, label: str = "") -> None:
+        check_device(device)
+        if not data:
+            data = ([],)
+        if all(type(n) is int for n in data):
+            array = np.zeros(data, dtype=dtypes.to_numpy(dtype or dtypes.get_default_dtype()))
+        elif len(data) == 1:
+            source = data[0]
+            array = (source._data if isinstance(source, Tensor) else
+                     _to_array(source, dtype, legacy=True))
+            if dtype is not None:
+                array = array.astype(dtypes.to_numpy(dtype), copy=False)
+        else:
+            raise TypeError(f"Tensor(): give one piece of data or the sizes as ints, got "
+                            f"{len(data)} arguments")
+        self._data = array
         self._grad: Optional[np.ndarray] = None
         self.label = label
         self._requires_grad = False
@@ -303,14 +369,16 @@ class Tensor(Node):
         self._seq = next_seq()
         self._mark = None
         self._scope = THREAD.recording.scope
+        self._version: Optional[versions.VersionCounter] = None
         if requires_grad:
             self.requires_grad = True
 
     # ---- .data and .grad: Tensors sharing the raw arrays (PyTorch's API) ----
     @property
     def data(self) -> "Tensor":
-        """A detached alias of this tensor's memory: changing it in place changes `self`
-        without recording anything (PyTorch's escape hatch, e.g. `w.data.normal_(0, 0.02)`)."""
+        """A detached alias of this tensor's memory with its own version counter: changing
+        it in place changes `self` without recording anything or tripping backward's
+        in-place check (PyTorch's escape hatch, e.g. `w.data.normal_(0, 0.02)`)."""
         return _leaf(self._data, self.label)
 
     @data.setter
@@ -365,29 +433,60 @@ class Tensor(Node):
         return self
 
     @property
-    def shape(self) -> Shape:
-        return self._data.shape
+    def grad_fn(self) -> Optional[str]:
+        """The op that made this tensor (None for a leaf); PyTorch returns a node object,
+        glassgrad the op's name (`'*'`, `'linear'`, ...), which is what a drawing shows."""
+        return self.op if self._parents else None
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
         return self._data.ndim
 
     @property
-    def dtype(self) -> np.dtype:
-        return self._data.dtype
+    def dtype(self) -> dtypes.dtype:
+        return dtypes.of(self._data.dtype)
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self) -> device:
+        return _CPU
 
-    def size(self, dim: Optional[int] = None) -> Union[Shape, int]:
+    @property
+    def is_cuda(self) -> bool:
+        return False
+
+    @property
+    def _version_number(self) -> int:
+        counter = self._version
+        return 0 if counter is None else counter.version
+
+    def _counter(self) -> versions.VersionCounter:
+        """This tensor's version counter, made on first use (views share it)."""
+        counter = self._version
+        if counter is None:
+            counter = self._version = versions.VersionCounter()
+        return counter
+
+    def _bump_version(self) -> None:
+        """Record an in-place write (optimizers and nn code that write the raw array)."""
+        counter = self._version         # _counter() inlined: an optimizer calls this a lot
+        if counter is None:
+            counter = self._version = versions.VersionCounter()
+        counter.bump()
+
+    def size(self, dim: Optional[int] = None) -> Union[Size, int]:
         """The shape (PyTorch's `size()`), or one dimension's length. `numel()` counts."""
         if dim is None:
-            return self._data.shape
+            return Size(self._data.shape)
         return self._data.shape[_dim(dim, self._data.ndim, "size")]
 
     def numel(self) -> int:
         return self._data.size
+
+    nelement = numel
 
     def dim(self) -> int:
         return self._data.ndim
@@ -445,6 +544,12 @@ class Tensor(Node):
     def __int__(self) -> int:
         return int(self.item())
 
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iu" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an "
+                            "index")
+        return int(self._data.item())
+
     def __format__(self, spec: str) -> str:
         """A 0-d tensor formats as its number (`f"{loss:.4f}"`), as in PyTorch."""
         if self._data.ndim == 0:
@@ -460,8 +565,8 @@ class Tensor(Node):
                 options.update(precision=4, floatmode="fixed")
         text = np.array2string(data, **options)
         extras = []
-        if data.dtype not in _QUIET_DTYPES:
-            extras.append(f"dtype={data.dtype}")
+        if data.dtype not in (dtypes.default_float(), _INT64, _BOOL):   # PyTorch's rule
+            extras.append(f"dtype={dtypes.of(data.dtype)}")
         if self._parents:
             extras.append(f"op='{self.op}'")
         elif self._requires_grad:
@@ -497,7 +602,12 @@ class Tensor(Node):
         if isinstance(other, (numbers.Real, np.integer, np.floating)) and \
                 not isinstance(other, (bool, Value)):
             k = other.item() if isinstance(other, np.generic) else other
-            return _unary("**", self, k)
+            base = self
+            if self._data.dtype.kind != "f":
+                if isinstance(k, int) and k < 0:
+                    raise RuntimeError("Integers to negative integer powers are not allowed.")
+                base = self.to(dtypes.result_type(self._data, k))  # int ** 0.5 is float
+            return _unary("**", base, k)
         return _binary("pow", self, other)
 
     def __rpow__(self, other: Any) -> "Tensor":
@@ -522,11 +632,29 @@ class Tensor(Node):
     sub = __sub__
     mul = __mul__
     div = __truediv__
+    true_divide = __truediv__
     pow = __pow__
     neg = __neg__
+    negative = __neg__
 
     def matmul(self, other: Any) -> "Tensor":
         return matmul(self, other)
+
+    def mm(self, other: Any) -> "Tensor":
+        """Matrix product of two 2-D tensors (PyTorch's `mm`; `matmul` broadcasts)."""
+        _require_dims("mm", (self, other), (2,))
+        return matmul(self, other)
+
+    def bmm(self, other: Any) -> "Tensor":
+        """Batched matrix product of two 3-D tensors (b, n, m) @ (b, m, p)."""
+        _require_dims("bmm", (self, other), (3,))
+        if self._data.shape[0] != other.shape[0]:
+            raise ShapeError(f"bmm: batch1 and batch2 must have the same batch size, got "
+                             f"{self._data.shape[0]} and {other.shape[0]}")
+        return matmul(self, other)
+
+    def square(self) -> "Tensor":
+        return self * self
 
     # Comparisons are elementwise and give boolean tensors outside the graph.
     def _compare(self, fn: Any, other: Any) -> Any:
@@ -553,6 +681,24 @@ class Tensor(Node):
 
     def __ge__(self, other: Any) -> Any:
         return self._compare(np.greater_equal, other)
+
+    eq = __eq__
+    ne = __ne__
+    lt = __lt__
+    le = __le__
+    gt = __gt__
+    ge = __ge__
+
+    def equal(self, other: "Tensor") -> bool:
+        """True when both have the same shape and elements (PyTorch's `torch.equal`)."""
+        other = _raw(other)
+        return self._data.shape == np.shape(other) and bool(np.array_equal(self._data, other))
+
+    def allclose(self, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
+                 equal_nan: bool = False) -> bool:
+        """|self - other| <= atol + rtol |other| everywhere (broadcasting), as a bool."""
+        return bool(np.allclose(self._data, _raw(other), rtol=rtol, atol=atol,
+                                equal_nan=equal_nan))
 
     # Bitwise/logical operators: bool and integer tensors only, results outside the graph.
     def _bitwise(self, fn: Any, other: Any, name: str) -> "Tensor":
@@ -631,11 +777,13 @@ class Tensor(Node):
         """Limit to [min, max]; the gradient is 1 inside, boundaries included (PyTorch)."""
         if min is None and max is None:
             raise RuntimeError("clamp: At least one of 'min' or 'max' must not be None")
-        for bound in (min, max):
-            if bound is not None and not isinstance(bound, (numbers.Real, np.generic)):
+        bounds = [b for b in (min, max) if b is not None]
+        for bound in bounds:
+            if not isinstance(bound, (numbers.Real, np.generic)):
                 raise TypeError(f"clamp: min and max must be numbers, got "
                                 f"{type(bound).__name__}; use maximum/minimum for tensors")
-        return _unary("clamp", self, (min, max))
+        target = dtypes.result_type(self._data, *bounds)   # an int tensor with 0.5: float
+        return _unary("clamp", self.to(target), (min, max))
 
     clip = clamp
 
@@ -649,15 +797,48 @@ class Tensor(Node):
         return where(mask, value, self)
 
     # ---- reductions (dim/keepdim or axis/keepdims) ----
-    def sum(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-            keepdims: Optional[bool] = None) -> "Tensor":
+    def sum(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+            axis: Any = None, keepdims: Optional[bool] = None) -> "Tensor":
+        """Sum over `dim` (all dims by default); integer and bool tensors sum as int64."""
         dim, keep = _spelling("sum", dim, axis, keepdim, keepdims)
-        return _unary("sum", self, (_axes(dim, self._data.ndim, "sum"), keep))
+        source = self if dtype is None else self.to(dtype)
+        return _unary("sum", source, (_axes(dim, self._data.ndim, "sum"), keep))
 
-    def mean(self, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
-             keepdims: Optional[bool] = None) -> "Tensor":
+    def mean(self, dim: Any = None, keepdim: bool = False, *, dtype: Any = None,
+             axis: Any = None, keepdims: Optional[bool] = None) -> "Tensor":
+        """Mean over `dim`; float tensors only (PyTorch refuses integers: pass dtype=)."""
         dim, keep = _spelling("mean", dim, axis, keepdim, keepdims)
-        return _unary("mean", self, (_axes(dim, self._data.ndim, "mean"), keep))
+        source = self if dtype is None else self.to(dtype)
+        return _unary("mean", source, (_axes(dim, self._data.ndim, "mean"), keep))
+
+    def norm(self, p: Any = "fro", dim: Any = None, keepdim: bool = False,
+             dtype: Any = None) -> "Tensor":
+        """The p-norm over `dim` (all elements by default): p = 2 ('fro'), 1, inf, -inf, 0
+        or any positive number. The gradient at a zero norm is 0, as in PyTorch.
+
+        >>> Tensor([3.0, 4.0]).norm().item(), Tensor([3.0, -4.0]).norm(1).item()
+        (5.0, 7.0)
+        """
+        x = self if dtype is None else self.to(dtype)
+        if x._data.dtype.kind != "f":
+            _integer_input("norm", x._data)
+        p = 2.0 if p == "fro" else p
+        if not isinstance(p, (numbers.Real, np.generic)) or isinstance(p, bool) or p < 0 \
+                and p != -np.inf:
+            raise ValueError(f"norm: p must be 'fro', inf, -inf or a number >= 0, got {p!r}")
+        if dim is None:
+            dim = tuple(range(x._data.ndim))
+        if np.isinf(p):
+            return x.abs().amax(dim, keepdim) if p > 0 else x.abs().amin(dim, keepdim)
+        if p == 0:
+            return (x != 0).to(x.dtype).sum(dim, keepdim)
+        if p == 1:
+            return x.abs().sum(dim, keepdim)
+        total = (x * x if p == 2 else x.abs() ** p).sum(dim, keepdim)
+        # sqrt'(0) is infinite: route a zero total around the root, so its gradient is 0.
+        zero = total._data == 0
+        safe = where(zero, 1.0, total)
+        return where(zero, 0.0, safe.sqrt() if p == 2 else safe ** (1.0 / p))
 
     def _extreme(self, op: str, dim: Any, keepdim: bool, axis: Any, keepdims: Any) -> Any:
         if isinstance(dim, Tensor):  # x.max(other) is maximum, as in PyTorch
@@ -761,6 +942,28 @@ class Tensor(Node):
 
     view = reshape
 
+    def view_as(self, other: "Tensor") -> "Tensor":
+        return self.reshape(other.shape)
+
+    reshape_as = view_as
+
+    def expand_as(self, other: "Tensor") -> "Tensor":
+        return self.expand(other.shape)
+
+    def contiguous(self) -> "Tensor":
+        """The tensor itself: glassgrad's views never need contiguous memory."""
+        return self
+
+    def is_contiguous(self) -> bool:
+        return bool(self._data.flags.c_contiguous)
+
+    def t(self) -> "Tensor":
+        """The transpose of a 2-D tensor (0-d and 1-D tensors come back as they are)."""
+        if self._data.ndim > 2:
+            raise ShapeError(f"t() expects a tensor with <= 2 dimensions, but self is "
+                             f"{self._data.ndim}D")
+        return self.T
+
     def flatten(self, start_dim: int = 0, end_dim: int = -1) -> "Tensor":
         shape = self._data.shape
         if not shape:
@@ -768,7 +971,7 @@ class Tensor(Node):
         s = _dim(start_dim, len(shape), "flatten")
         e = _dim(end_dim, len(shape), "flatten")
         if s > e:
-            raise ValueError("flatten: start_dim cannot come after end_dim")
+            raise ShapeError("flatten: start_dim cannot come after end_dim")
         merged = int(np.prod(shape[s:e + 1]))
         return _unary("flatten", self, shape[:s] + (merged,) + shape[e + 1:])
 
@@ -792,8 +995,8 @@ class Tensor(Node):
     def permute(self, *dims: Any) -> "Tensor":
         axes = tuple(_dim(d, self._data.ndim, "permute") for d in _shape_args(dims))
         if sorted(axes) != list(range(self._data.ndim)):
-            raise ValueError(f"permute: dims {axes} are not a permutation of the "
-                             f"{self._data.ndim} dims of shape {self.shape}")
+            raise ShapeError(f"permute: dims {axes} are not a permutation of the "
+                             f"{self._data.ndim} dims of shape {self._data.shape}")
         return _unary("permute", self, axes)
 
     @property
@@ -807,7 +1010,7 @@ class Tensor(Node):
     def mT(self) -> "Tensor":
         """The last two dims swapped (batched matrix transpose)."""
         if self._data.ndim < 2:
-            raise ValueError(f"mT: needs at least 2 dims, got shape {self.shape}")
+            raise ShapeError(f"mT: needs at least 2 dims, got shape {self._data.shape}")
         return self.transpose(-2, -1)
 
     def expand(self, *sizes: Any) -> "Tensor":
@@ -816,7 +1019,7 @@ class Tensor(Node):
         shape = self._data.shape
         lead = len(sizes) - len(shape)
         if lead < 0:
-            raise ValueError(f"expand: the shape {sizes} has fewer dims than the tensor's "
+            raise ShapeError(f"expand: the shape {sizes} has fewer dims than the tensor's "
                              f"shape {shape}")
         target = list(sizes)
         for i, n in enumerate(shape):
@@ -824,10 +1027,10 @@ class Tensor(Node):
             if want == -1:
                 target[lead + i] = n
             elif n != 1 and n != want:
-                raise ValueError(f"expand: the tensor's shape {shape} cannot be expanded to "
+                raise ShapeError(f"expand: the tensor's shape {shape} cannot be expanded to "
                                  f"{sizes} (dim {lead + i}: {n} vs {want})")
         if any(n < 0 for n in target[:lead]):
-            raise ValueError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
+            raise ShapeError(f"expand: -1 is not allowed for a new leading dim ({sizes})")
         return _unary("expand", self, tuple(target))
 
     broadcast_to = expand
@@ -837,113 +1040,40 @@ class Tensor(Node):
         try:
             data = self._data[index]
         except IndexError as err:
-            raise IndexError(f"getitem: {err} (tensor shape {self.shape})") from None
-        return _make(data, (self,), "getitem", index)
+            raise IndexError(f"getitem: {err} (tensor shape {self._data.shape})") from None
+        t = _make(data, (self,), "getitem", index)
+        if _is_view(t._data, self._data):
+            t._version = self._counter()          # a basic index is a view: one counter
+        return t
 
     # ---- graph ----
     def detach(self) -> "Tensor":
-        """A new leaf sharing this tensor's data (storage): gradients stop here."""
-        return _leaf(self._data, self.label)
+        """A new leaf sharing this tensor's data (storage) and version counter: gradients
+        stop here."""
+        t = _leaf(self._data, self.label)
+        t._version = self._counter()
+        return t
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        """A leaf with copies of the data and gradient (same class: a Parameter stays one)."""
+        if self._parents:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
+                               "support the deepcopy protocol; detach() it first")
+        t = _leaf(self._data.copy(), self.label)
+        t.__class__ = type(self)
+        t._grad = None if self._grad is None else self._grad.copy()
+        t._requires_grad = self._requires_grad
+        memo[id(self)] = t
+        return t
 
     def clone(self) -> "Tensor":
         """A copy of the data that stays in the graph (gradient passes straight through)."""
         return _unary("clone", self)
 
-    def to(self, dtype: Any = None, *args: Any, **kwargs: Any) -> "Tensor":
-        """Cast to `dtype` (differentiable between float dtypes). A device ("cpu") is a no-op."""
-        dtype = kwargs.pop("dtype", dtype)
-        if dtype is None or isinstance(dtype, str) and dtype == "cpu":
-            return self
-        dtype = np.dtype(dtype)
-        if dtype == self._data.dtype:
-            return self
-        if dtype.kind != "f":  # integer results cannot carry gradients
-            return _leaf(self._data.astype(dtype))
-        return _unary("cast", self, dtype)
-
-    def float(self) -> "Tensor":
-        return self.to(np.float32)
-
-    def double(self) -> "Tensor":
-        return self.to(np.float64)
-
     def retain_grad(self) -> None:
         """A no-op: glassgrad keeps every node's gradient (PyTorch keeps only leaves')."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-
-    # ---- in place (refused inside a recorded graph; use them under no_grad) ----
-    def _inplace(self, name: str) -> np.ndarray:
-        if self._requires_grad and THREAD.recording.grad_enabled:
-            if not self._parents:
-                raise RuntimeError(f"{name}: a leaf Variable that requires grad is being used "
-                                   f"in an in-place operation.")
-            raise RuntimeError(f"{name}: in-place operations on a tensor inside a graph are not "
-                               f"supported (glassgrad keeps graphs for drawing); write "
-                               f"`x = x + y` instead")
-        return self._data
-
-    def __iadd__(self, other: Any) -> "Tensor":
-        d = self._inplace("+=")
-        np.add(d, _raw(other), out=d, casting="same_kind")
-        return self
-
-    def __isub__(self, other: Any) -> "Tensor":
-        d = self._inplace("-=")
-        np.subtract(d, _raw(other), out=d, casting="same_kind")
-        return self
-
-    def __imul__(self, other: Any) -> "Tensor":
-        d = self._inplace("*=")
-        np.multiply(d, _raw(other), out=d, casting="same_kind")
-        return self
-
-    def __itruediv__(self, other: Any) -> "Tensor":
-        d = self._inplace("/=")
-        np.true_divide(d, _raw(other), out=d, casting="same_kind")
-        return self
-
-    def __setitem__(self, index: Any, value: Any) -> None:
-        self._inplace("setitem")[_index(index)] = _raw(value)
-
-    def add_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        d = self._inplace("add_")
-        np.add(d, _raw(other) * alpha if alpha != 1.0 else _raw(other), out=d,
-               casting="same_kind")
-        return self
-
-    def sub_(self, other: Any, alpha: float = 1.0) -> "Tensor":
-        return self.add_(other, -alpha)
-
-    def mul_(self, other: Any) -> "Tensor":
-        return self.__imul__(other)
-
-    def div_(self, other: Any) -> "Tensor":
-        return self.__itruediv__(other)
-
-    def zero_(self) -> "Tensor":
-        self._inplace("zero_")[...] = 0
-        return self
-
-    def fill_(self, value: float) -> "Tensor":
-        self._inplace("fill_")[...] = _raw(value)
-        return self
-
-    def copy_(self, src: Any) -> "Tensor":
-        self._inplace("copy_")[...] = _raw(src)
-        return self
-
-    def uniform_(self, a: float = 0.0, b: float = 1.0,
-                 generator: Optional[np.random.Generator] = None) -> "Tensor":
-        d = self._inplace("uniform_")
-        d[...] = (generator or random.default_generator).uniform(a, b, d.shape)
-        return self
-
-    def normal_(self, mean: float = 0.0, std: float = 1.0,
-                generator: Optional[np.random.Generator] = None) -> "Tensor":
-        d = self._inplace("normal_")
-        d[...] = (generator or random.default_generator).normal(mean, std, d.shape)
-        return self
 
     # ---- backpropagation ----
     def backward(self, gradient: Any = None, retain_graph: Optional[bool] = None) -> None:
@@ -977,12 +1107,15 @@ class Tensor(Node):
             if node._parents:
                 node._grad = None
         self._grad = seed
+        last_write = versions.CLOCK.last   # no in-place write since a node's birth: fine
         for node in reversed(order):
             if not node._parents:
                 continue
             g = node._grad
             if g is None:
                 continue
+            if last_write > node._seq:
+                versions.check(node)
             for p, c in zip(node._parents, node._contributions(g, False)):
                 if c is None:
                     continue
@@ -1014,6 +1147,8 @@ class Tensor(Node):
     def _vjp(self, g: Any, create_graph: bool) -> list:
         """The gradient contribution to each parent (None where none is needed), already
         summed to the parent's shape and cast to its dtype."""
+        if versions.CLOCK.last > self._seq:
+            versions.check(self)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             return self._contributions(g, create_graph)
 
@@ -1090,15 +1225,27 @@ def matmul(a: Any, b: Any) -> Tensor:
         a = _lift(a, b)
     if not isinstance(b, Tensor):
         b = _lift(b, a)
-    sa, sb = a.shape, b.shape
+    sa, sb = a._data.shape, b._data.shape
     if not sa or not sb:
-        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes "
+        raise ShapeError(f"matmul: both arguments need at least 1 dimension, got shapes "
                          f"{sa} and {sb}")
     inner_b = sb[-2] if len(sb) > 1 else sb[0]
     if sa[-1] != inner_b:
-        raise ValueError(f"matmul: shapes {sa} and {sb} cannot be multiplied "
+        raise ShapeError(f"matmul: shapes {sa} and {sb} cannot be multiplied "
                          f"({sa[-1]} != {inner_b})")
+    if a._data.dtype != b._data.dtype:
+        raise DtypeError(f"matmul: expected both operands to have the same dtype, got "
+                         f"{a.dtype} and {b.dtype} (PyTorch does not promote here either); "
+                         f"convert one, e.g. with .float() or .double()")
     return _binary("matmul", a, b)
+
+
+def _require_dims(op: str, operands: Sequence[Any], ndims: Sequence[int]) -> None:
+    for t in operands:
+        if not isinstance(t, Tensor) or t.ndim not in ndims:
+            got = f"{t.ndim}-D" if isinstance(t, Tensor) else type(t).__name__
+            raise ShapeError(f"{op}: expected {' or '.join(map(str, ndims))}-D tensors, "
+                             f"got {got}")
 
 
 def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
@@ -1110,39 +1257,46 @@ def linear(x: Tensor, weight: Tensor, bias: Optional[Tensor] = None) -> Tensor:
     >>> x = Tensor(np.ones((4, 3)))
     >>> w = Tensor(np.full((2, 3), 0.5), requires_grad=True); b = Tensor(np.zeros(2), requires_grad=True)
     >>> y = linear(x, w, b); y.shape, y.op
-    ((4, 2), 'linear')
+    (autograd.Size([4, 2]), 'linear')
     >>> y.sum().backward(); w.grad.tolist(), b.grad.tolist()
     ([[4.0, 4.0, 4.0], [4.0, 4.0, 4.0]], [4.0, 4.0])
     """
-    if weight.ndim != 2:
-        raise ValueError(f"linear: weight must be 2-D (out_features, in_features), got shape "
-                         f"{weight.shape}")
+    ws = weight._data.shape
+    if len(ws) != 2:
+        raise ShapeError(f"linear: weight must be 2-D (out_features, in_features), got shape "
+                         f"{ws}")
     if not isinstance(x, Tensor):
         x = _lift(x, weight)
-    if x.ndim == 0 or x.shape[-1] != weight.shape[1]:
-        raise ValueError(f"linear: input of shape {x.shape} and weight of shape "
-                         f"{weight.shape} cannot be multiplied (in_features "
-                         f"{weight.shape[1]} expected)")
-    if x._data.dtype.kind != "f":  # integer inputs: PyTorch's promotion, the float dtype wins
-        x = _leaf(x._data.astype(weight._data.dtype))
-    if bias is None:
-        return _nary("linear", (x, weight), None)
-    if not isinstance(bias, Tensor):
+    xs = x._data.shape
+    if not xs or xs[-1] != ws[1]:
+        raise ShapeError(f"linear: input of shape {xs} and weight of shape {ws} cannot be "
+                         f"multiplied (in_features {ws[1]} expected)")
+    if bias is not None and not isinstance(bias, Tensor):
         bias = _lift(bias, weight)
-    if bias.shape not in ((weight.shape[0],), ()):
-        raise ValueError(f"linear: bias of shape {bias.shape} does not match weight of shape "
-                         f"{weight.shape} (expected ({weight.shape[0]},))")
-    return _nary("linear", (x, weight, bias), None)
+    operands = (x, weight) if bias is None else (x, weight, bias)
+    for t in operands[::2]:
+        if t._data.dtype != weight._data.dtype:
+            what = "input" if t is x else "bias"
+            raise DtypeError(f"linear: the {what}'s dtype {t.dtype} does not match the "
+                             f"weight's {weight.dtype} (PyTorch refuses this too); convert "
+                             f"the {what} (e.g. x.float()) or the model (model.double())")
+    if bias is not None and operands[2]._data.shape not in ((ws[0],), ()):
+        raise ShapeError(f"linear: bias of shape {operands[2]._data.shape} does not match "
+                         f"weight of shape {ws} (expected ({ws[0]},))")
+    return _nary("linear", operands, None)
 
 
 def _tensors(op: str, tensors: Sequence[Any]) -> tuple:
+    """The operands of cat/stack as Tensors of their promoted dtype (PyTorch's rule)."""
     tensors = tuple(tensors)
     if not tensors:
-        raise ValueError(f"{op}: expected a non-empty list of Tensors")
+        raise ShapeError(f"{op}: expected a non-empty list of Tensors")
     like = next((t for t in tensors if isinstance(t, Tensor)), None)
     if like is None:
         raise TypeError(f"{op}: expected a list of Tensors")
-    return tuple(_lift(t, like) for t in tensors)
+    tensors = tuple(_lift(t, like) for t in tensors)
+    target = dtypes.result_type(*tensors).dtype
+    return tuple(t if t._data.dtype == target else t.to(target) for t in tensors)
 
 
 def cat(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None) -> Tensor:
@@ -1163,7 +1317,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0, *, axis: Optional[int] = None
     """Join same-shape tensors along a new dim.
 
     >>> stack([Tensor([1.0, 2.0]), Tensor([3.0, 4.0])], dim=1).shape
-    (2, 2)
+    autograd.Size([2, 2])
     """
     dim, _ = _spelling("stack", None if axis is not None else dim, axis, False, None)
     tensors = _tensors("stack", tensors)
@@ -1181,14 +1335,14 @@ def where(condition: Any, x: Any, y: Any) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be boolean, got dtype {cond.dtype}")
     if not isinstance(x, Tensor) and not isinstance(y, Tensor):
-        x = Tensor(x)
+        x = _leaf(_to_array(x, None))
     if not isinstance(x, Tensor):
         x = _lift(x, y)
     if not isinstance(y, Tensor):
         y = _lift(y, x)
     try:
-        np.broadcast_shapes(cond.shape, x.shape, y.shape)
+        np.broadcast_shapes(cond.shape, x._data.shape, y._data.shape)
     except ValueError:
-        raise ValueError(f"where: condition, x and y of shapes {cond.shape}, {x.shape} and "
-                         f"{y.shape} cannot be broadcast together") from None
+        raise ShapeError(f"where: condition, x and y of shapes {cond.shape}, {x._data.shape} "
+                         f"and {y._data.shape} cannot be broadcast together") from None
     return _binary("where", x, y, cond)

@@ -18,8 +18,9 @@ from . import functional, init
 # One public name per loss: Tensors go to the tensor code, Values to nn/scalar_losses.py.
 from .functional import (binary_cross_entropy, binary_cross_entropy_with_logits, cross_entropy,
                          hinge_loss, huber_loss, l1_loss, mse_loss, nll_loss, smooth_l1_loss)
+from .containers import ModuleDict, ModuleList, Sequential
 from .layers import (ELU, GELU, BatchNorm1d, Dropout, Flatten, Identity, LeakyReLU, Linear,
-                     ReLU, Sequential, Sigmoid, Softplus, Tanh)
+                     LogSoftmax, ReLU, Sigmoid, Softmax, Softplus, Tanh)
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss,
                      L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from .parameter import Parameter

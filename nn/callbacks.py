@@ -19,6 +19,7 @@ backward pass (the scalar engine raises `Overflow` rather than returning inf) in
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
@@ -104,7 +105,8 @@ class EarlyStopping(Callback):
         if self._improved(value):
             self.best, self.best_epoch, self.wait = value, state.epoch, 0
             if self.restore_best:
-                self._best_state = state.model.state_dict()
+                # A snapshot: a state_dict shares the model's memory (as PyTorch's).
+                self._best_state = copy.deepcopy(state.model.state_dict())
             return
         self.wait += 1
         if self.wait >= self.patience:
@@ -335,7 +337,7 @@ class GradientClipping(Callback):
     def on_backward_end(self, state: Any) -> None:
         params = state.model.parameters()
         if self.max_norm is not None:
-            self.norms.append(clip_grad_norm_(params, self.max_norm))
+            self.norms.append(float(clip_grad_norm_(params, self.max_norm)))
         else:
             self.norms.append(get_total_norm([p.raw_grad for p in params
                                               if p.raw_grad is not None]))

@@ -11,8 +11,8 @@ None, and change grads in place: arrays are modified in place, a Value's float g
 >>> round(a.grad, 6), round(b.grad, 6)
 (0.6, 0.8)
 
-Difference from PyTorch: the total norm is returned as a Python float (PyTorch returns a 0-d
-Tensor), and it is computed in float64 whatever the grads' dtype.
+The total norm is computed in float64 whatever the grads' dtype; for tensor parameters it is
+returned as a 0-d Tensor of the grads' dtype (as PyTorch's), for scalar Values as a float.
 """
 from __future__ import annotations
 
@@ -23,6 +23,8 @@ from numbers import Real
 from typing import Any, Iterable
 
 import numpy as np
+
+from autograd.tensor_core import Tensor
 
 
 def _as_list(parameters: Any) -> list[Any]:
@@ -55,15 +57,20 @@ def two_norm(values: Iterable[Any]) -> float:
 
 
 def get_total_norm(grads: Iterable[Any], norm_type: float | str = 2.0,
-                   error_if_nonfinite: bool = False) -> float:
+                   error_if_nonfinite: bool = False) -> Any:
     """The p-norm of all grads together, as if they were concatenated into one vector.
 
     It is computed as the norm of the per-grad norms (PyTorch's recipe); `norm_type` may be
-    `inf` / `'inf'`. No grads give 0.0.
+    `inf` / `'inf'`. No grads give 0.0. Given Tensors (`[p.grad for p in params]`) the
+    result is a 0-d Tensor, as PyTorch's; given arrays and floats, a float.
 
     >>> get_total_norm([np.array([3.0]), 4.0]), get_total_norm([-3.0, 2.0], 'inf')
     (5.0, 3.0)
     """
+    grads = list(grads)
+    if any(isinstance(g, Tensor) for g in grads):
+        raw = [g.raw_data if isinstance(g, Tensor) else g for g in grads]
+        return _tensor(get_total_norm(raw, norm_type, error_if_nonfinite), raw)
     p = float(norm_type)
     if p == 2.0:
         total = two_norm(grads)
@@ -95,19 +102,27 @@ def clip_grads_with_norm_(parameters: Any, max_norm: float, total_norm: float) -
 
 
 def clip_grad_norm_(parameters: Any, max_norm: float, norm_type: float | str = 2.0,
-                    error_if_nonfinite: bool = False) -> float:
+                    error_if_nonfinite: bool = False) -> Any:
     """Rescale grads so that their total `norm_type`-norm is at most `max_norm`.
 
     The coefficient is max_norm / (total + 1e-6), clamped to 1 (grads are only ever shrunk).
-    Returns the total norm measured BEFORE clipping, as a float. With
-    `error_if_nonfinite=True` a nan/inf total raises RuntimeError; otherwise such grads are
-    scaled by 0 (finite entries become 0, infinite ones NaN), as in PyTorch.
+    Returns the total norm measured BEFORE clipping (a 0-d Tensor for tensor parameters, a
+    float for Values). With `error_if_nonfinite=True` a nan/inf total raises RuntimeError;
+    otherwise such grads are scaled by 0 (finite entries become 0, infinite ones NaN), as
+    in PyTorch.
     """
     params = _as_list(parameters)
-    total = get_total_norm([p.raw_grad for p in params if p.raw_grad is not None], norm_type,
-                           error_if_nonfinite)
+    grads = [p.raw_grad for p in params if p.raw_grad is not None]
+    total = get_total_norm(grads, norm_type, error_if_nonfinite)
     clip_grads_with_norm_(params, max_norm, total)
+    if any(isinstance(p, Tensor) for p in params):
+        return _tensor(total, grads)
     return total
+
+
+def _tensor(total: float, grads: list) -> Tensor:
+    dtype = next((g.dtype for g in grads if isinstance(g, np.ndarray)), np.float32)
+    return Tensor(np.asarray(total, dtype=dtype))
 
 
 def clip_grad_value_(parameters: Any, clip_value: float) -> None:

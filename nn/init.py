@@ -85,7 +85,7 @@ def _fan(tensor: Any, mode: str) -> int:
 def _fill(tensor: Any, values: Any) -> Any:
     # Write into the existing array: the model and any optimizer state hold this object.
     with no_grad():
-        tensor.raw_data[...] = values
+        tensor.copy_(values)
     return tensor
 
 

@@ -1,14 +1,15 @@
 """Tensor layers with PyTorch's names, defaults, init and printing.
 
-`Linear`, `Sequential`, the activation modules, `Flatten`, `Identity`, `Dropout` and
-`BatchNorm1d`. A model written for `torch.nn` ports by changing the imports.
+`Linear`, the activation modules, `Softmax`/`LogSoftmax`, `Flatten`, `Identity`, `Dropout`
+and `BatchNorm1d` (containers such as `Sequential` are in nn/containers.py). A model written
+for `torch.nn` ports by changing the imports.
 
 >>> import numpy as np
 >>> from autograd import Tensor
 >>> import nn
 >>> model = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
->>> model(Tensor(np.ones((5, 2)))).shape
-(5, 1)
+>>> model(Tensor(np.ones((5, 2), np.float32))).shape
+autograd.Size([5, 1])
 >>> list(model.state_dict())
 ['0.weight', '0.bias', '2.weight', '2.bias']
 >>> model
@@ -21,11 +22,14 @@ Sequential(
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
-from typing import Any, Iterator, Optional, Union
+import warnings
+from typing import Any, Optional
 
 import numpy as np
 
+from autograd import dtypes
+from autograd.devices import check_device
+from autograd.errors import ShapeError
 from autograd.mode import no_grad
 from autograd.tensor_core import Tensor
 
@@ -34,10 +38,15 @@ from . import init
 from .module import Module
 from .parameter import Parameter
 
-# PyTorch's default parameter dtype; pass dtype=np.float64 for gradchecks and parity tests.
-_DEFAULT_DTYPE = np.dtype(np.float32)
 
-__all__ = ["Linear", "Sequential", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "ELU",
+
+def _param_dtype(dtype: Any, device: Any) -> np.dtype:
+    """Parameters get `autograd.get_default_dtype()` (float32 unless changed) unless told;
+    pass dtype=autograd.float64 for gradchecks and parity tests."""
+    check_device(device)
+    return dtypes.default_float() if dtype is None else dtypes.to_numpy(dtype)
+
+__all__ = ["Linear", "Softmax", "LogSoftmax", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU", "ELU",
            "Softplus", "Identity", "Flatten", "Dropout", "BatchNorm1d"]
 
 
@@ -49,13 +58,14 @@ class Linear(Module):
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True,
-                 dtype: Any = None, generator: Optional[np.random.Generator] = None) -> None:
+                 device: Any = None, dtype: Any = None,
+                 generator: Optional[np.random.Generator] = None) -> None:
         for name, n in (("in_features", in_features), ("out_features", out_features)):
             if not isinstance(n, (int, np.integer)) or n < 0:
                 raise ValueError(f"Linear: {name} must be a non-negative integer, got {n!r}")
         self.in_features = int(in_features)
         self.out_features = int(out_features)
-        dtype = _DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        dtype = _param_dtype(dtype, device)
         self.weight = Parameter(np.empty((out_features, in_features), dtype=dtype))
         self.bias = Parameter(np.empty(out_features, dtype=dtype)) if bias else None
         self.reset_parameters(generator)
@@ -67,63 +77,15 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound, generator=generator)
 
     def forward(self, x: Tensor) -> Tensor:
-        if x.shape[-1:] != (self.in_features,):
-            raise ValueError(f"Linear: expected input with last dimension {self.in_features}"
-                             f", got shape {tuple(x.shape)}")
+        shape = np.shape(x.raw_data if isinstance(x, Tensor) else x)
+        if shape[-1:] != (self.in_features,):
+            raise ShapeError(f"Linear: expected input with last dimension {self.in_features}"
+                             f", got shape {shape}")
         return F.linear(x, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-class Sequential(Module):
-    """Modules applied in order; children are named '0', '1', ... (or by an OrderedDict).
-
-    >>> seq = Sequential(Identity(), ReLU())
-    >>> len(seq), type(seq[-1]).__name__, [type(m).__name__ for m in seq]
-    (2, 'ReLU', ['Identity', 'ReLU'])
-    """
-
-    def __init__(self, *modules: Any) -> None:
-        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
-            items = list(modules[0].items())
-        else:
-            items = [(str(i), m) for i, m in enumerate(modules)]
-        for name, module in items:
-            self._add(name, module)
-
-    def _add(self, name: str, module: Module) -> None:
-        if not isinstance(module, Module):
-            raise TypeError(f"Sequential: {type(module).__name__} is not a Module")
-        setattr(self, name, module)   # attribute registration: state_dict keys '0.weight'
-
-    def _modules(self) -> list:
-        return [m for _, m in self.named_children()]
-
-    def forward(self, x: Any) -> Any:
-        for module in self._modules():
-            x = module(x)
-        return x
-
-    def append(self, module: Module) -> "Sequential":
-        self._add(str(len(self)), module)
-        return self
-
-    def __len__(self) -> int:
-        return len(self._modules())
-
-    def __iter__(self) -> Iterator[Module]:
-        return iter(self._modules())
-
-    def __getitem__(self, index: Union[int, slice]) -> Any:
-        items = list(self.named_children())
-        if isinstance(index, slice):
-            return Sequential(OrderedDict(items[index]))
-        if not -len(items) <= index < len(items):
-            raise IndexError(f"Sequential: index {index} is out of range for "
-                             f"{len(items)} modules")
-        return items[index][1]
 
 
 # ---------------------------------------------------------------- activations
@@ -204,6 +166,36 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
+def legacy_softmax_dim(name: str, ndim: int) -> int:
+    """The dim PyTorch picks when softmax gets none (deprecated, with its warning): 0 for
+    0-, 1- and 3-D inputs, else 1 (a batch of rows, or of images' channels)."""
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  f"to include dim=X as an argument.", UserWarning, stacklevel=4)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+class Softmax(Module):
+    """exp(x) / Σ exp(x) along `dim` (the implicit legacy choice, with a warning, if None)."""
+
+    def __init__(self, dim: Optional[int] = None) -> None:
+        self.dim = dim
+
+    def forward(self, x: Tensor) -> Tensor:
+        dim = legacy_softmax_dim("softmax", x.ndim) if self.dim is None else self.dim
+        return x.softmax(dim)
+
+    def extra_repr(self) -> str:
+        return f"dim={self.dim}"
+
+
+class LogSoftmax(Softmax):
+    """log(softmax(x)) along `dim`, computed stably (feed it to NLLLoss)."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        dim = legacy_softmax_dim("log_softmax", x.ndim) if self.dim is None else self.dim
+        return x.log_softmax(dim)
+
+
 class Identity(Module):
     """Returns its input unchanged (a placeholder, e.g. a "linear" activation)."""
 
@@ -258,35 +250,36 @@ class BatchNorm1d(Module):
     """
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Optional[float] = 0.1,
-                 affine: bool = True, track_running_stats: bool = True, dtype: Any = None, *,
-                 bias: bool = True) -> None:
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, bias: bool = True) -> None:
         self.num_features = num_features
         self.eps = eps
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        dtype = _DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+        dtype = _param_dtype(dtype, device)
         self.weight = Parameter(np.ones(num_features, dtype=dtype)) if affine else None
         # PyTorch 2.13's keyword `bias=False` keeps the scale and drops the shift.
         self.bias = Parameter(np.zeros(num_features, dtype=dtype)) if affine and bias else None
         if track_running_stats:
-            self.register_buffer("running_mean", np.zeros(num_features, dtype=dtype))
-            self.register_buffer("running_var", np.ones(num_features, dtype=dtype))
-            self.register_buffer("num_batches_tracked", np.array(0, dtype=np.int64))
+            self.register_buffer("running_mean", Tensor(np.zeros(num_features, dtype=dtype)))
+            self.register_buffer("running_var", Tensor(np.ones(num_features, dtype=dtype)))
+            self.register_buffer("num_batches_tracked", Tensor(np.array(0, dtype=np.int64)))
         else:
             self.running_mean = self.running_var = self.num_batches_tracked = None
 
     def reset_running_stats(self) -> None:
         if self.track_running_stats:
-            self.running_mean[...] = 0
-            self.running_var[...] = 1
-            self.num_batches_tracked[...] = 0
+            with no_grad():
+                self.running_mean.zero_()
+                self.running_var.fill_(1)
+                self.num_batches_tracked.zero_()
 
     def forward(self, x: Tensor) -> Tensor:
         if x.ndim not in (2, 3):
             raise ValueError(f"BatchNorm1d: expected 2D or 3D input (got {x.ndim}D input)")
         if x.shape[1] != self.num_features:
-            raise ValueError(f"BatchNorm1d: expected {self.num_features} features in dim 1, "
+            raise ShapeError(f"BatchNorm1d: expected {self.num_features} features in dim 1, "
                              f"got input of shape {tuple(x.shape)}")
         dims = (0,) if x.ndim == 2 else (0, 2)
         shape = (1, self.num_features) + (1,) * (x.ndim - 2)
@@ -305,8 +298,8 @@ class BatchNorm1d(Module):
                 self._update_running_stats(mean.raw_data.reshape(-1), var.raw_data.reshape(-1),
                                           count)
         else:
-            centred = x - Tensor(self.running_mean.reshape(shape))
-            scale = Tensor((1.0 / np.sqrt(self.running_var + self.eps)).reshape(shape))
+            centred = x - self.running_mean.reshape(shape)
+            scale = ((self.running_var + self.eps) ** -0.5).reshape(shape)
         if self.weight is not None:
             scale = scale * self.weight.reshape(shape)
         y = centred * scale
@@ -317,11 +310,9 @@ class BatchNorm1d(Module):
             self.num_batches_tracked += 1
             m = (1.0 / float(self.num_batches_tracked) if self.momentum is None
                  else self.momentum)
-            # In place: the state_dict and load_state_dict address these very arrays.
-            self.running_mean *= 1.0 - m
-            self.running_mean += m * mean
-            self.running_var *= 1.0 - m
-            self.running_var += m * var * (count / (count - 1))   # unbiased, as PyTorch's
+            # In place: the state_dict and load_state_dict address these very tensors.
+            self.running_mean.mul_(1.0 - m).add_(m * mean)
+            self.running_var.mul_(1.0 - m).add_(m * var * (count / (count - 1)))  # unbiased
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "

@@ -9,7 +9,7 @@ They work for Tensors and, through the functional dispatch, for scalar `Value` m
 >>> logits = Tensor(np.array([[2.0, 0.5, -1.0]]), requires_grad=True)
 >>> loss = loss_fn(logits, np.array([0])); loss.backward()
 >>> round(loss.item(), 4), logits.grad.shape
-(0.3913, (1, 3))
+(0.3913, autograd.Size([1, 3]))
 >>> nn.BCEWithLogitsLoss(pos_weight=np.array([2.0]))
 BCEWithLogitsLoss()
 """
@@ -18,6 +18,8 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+
+from autograd.tensor_core import Tensor
 
 from . import functional as F
 from .module import Module
@@ -37,7 +39,7 @@ class _Loss(Module):
             if value is None:
                 setattr(self, name, None)
             else:
-                self.register_buffer(name, np.array(getattr(value, "data", value), dtype=float))
+                self.register_buffer(name, Tensor(np.array(np.asarray(value), dtype=float)))
 
 
 class MSELoss(_Loss):

@@ -18,14 +18,14 @@ True
 """
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any, Callable, NamedTuple, Optional
 
 import numpy as np
 
 from .module import Module
-from .training import Data, _arrays, _batches, _is_scalar_model, _loss_float, \
-    _ScalarBatches, _TensorBatches
+from .training import _loss_float, _source
 
 __all__ = ["lr_finder", "LRFinderResult"]
 
@@ -66,14 +66,15 @@ def _suggest(lrs: np.ndarray, smoothed: np.ndarray) -> tuple:
     return float(lrs[idx[int(np.nanargmin(slopes))]]), float(lrs[lo])
 
 
-def lr_finder(model: Module, loss_fn: Callable, optimizer_cls: Any, data: Data,
+def lr_finder(model: Module, loss_fn: Callable, optimizer_cls: Any, data: Any,
               start: float = 1e-7, end: float = 1.0, steps: int = 100,
               batch_size: Optional[int] = None, beta: float = 0.9, diverge: float = 4.0,
               seed: Optional[int] = 0, **optimizer_kwargs: Any) -> LRFinderResult:
     """Train for up to `steps` steps with the lr growing geometrically from `start` to
     `end`, recording the loss; stop early once the smoothed loss exceeds `diverge` times
-    its best (or is not finite). A fresh `optimizer_cls(params, lr=..., **optimizer_kwargs)`
-    is used and the model's weights are put back at the end.
+    its best (or is not finite). `data` is an (X, y) pair (batches of `batch_size`) or a
+    DataLoader. A fresh `optimizer_cls(params, lr=..., **optimizer_kwargs)` is used and the
+    model's weights are put back at the end.
     """
     if not 0 < start < end:
         raise ValueError(f"lr_finder: need 0 < start < end, got start={start!r}, end={end!r}")
@@ -81,9 +82,8 @@ def lr_finder(model: Module, loss_fn: Callable, optimizer_cls: Any, data: Data,
         raise ValueError(f"lr_finder: steps must be an integer >= 2, got {steps!r}")
     if not 0 <= beta < 1:
         raise ValueError(f"lr_finder: beta must be in [0, 1), got {beta!r}")
-    X, y = _arrays("data", data)
-    batches = _ScalarBatches(X, y) if _is_scalar_model(model) else _TensorBatches(X, y)
-    saved = model.state_dict()
+    batches = _source("data", data, model)
+    saved = copy.deepcopy(model.state_dict())     # a snapshot: state_dict() shares memory
     was_training = model.training
     optimizer = optimizer_cls(model.parameters(), lr=start, **optimizer_kwargs)
     lrs_planned = start * (end / start) ** (np.arange(steps) / (steps - 1))
@@ -95,13 +95,13 @@ def lr_finder(model: Module, loss_fn: Callable, optimizer_cls: Any, data: Data,
     try:
         for i, lr in enumerate(lrs_planned):
             if not queue:
-                queue = _batches(len(y), batch_size, True, rng)
+                queue = list(batches.epoch(batch_size, True, rng))
             idx = queue.pop(0)
             for group in optimizer.param_groups:
                 group["lr"] = float(lr)
             optimizer.zero_grad()
             try:
-                loss, _ = batches.loss(model, loss_fn, idx)
+                loss, _, _ = batches.loss(model, loss_fn, idx)
                 loss.backward()
             except ArithmeticError:      # the scalar engine's overflow: clearly diverged
                 break

@@ -17,11 +17,15 @@ from __future__ import annotations
 import gc
 import weakref
 from collections import OrderedDict
-from typing import Any, Dict, Iterator, List, NamedTuple, Tuple
+from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
-from autograd.mode import THREAD
+import autograd
+from autograd.devices import check_device, is_device
+from autograd.dtypes import to_numpy
+from autograd.mode import THREAD, no_grad
+from autograd.tensor_core import Tensor
 from autograd.value import Value
 
 
@@ -36,11 +40,6 @@ def _is_value_list(x: Any) -> bool:
 
 def _is_module_list(x: Any) -> bool:
     return isinstance(x, (list, tuple)) and len(x) > 0 and all(isinstance(m, Module) for m in x)
-
-
-class _BufferRef(NamedTuple):
-    module: Any
-    name: str
 
 
 class IncompatibleKeys(NamedTuple):
@@ -83,6 +82,13 @@ class Module:
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(f"{type(self).__name__} must define forward()")
+
+    def __getstate__(self) -> dict:
+        # copy.deepcopy(model): the copy names its modules through its own root.
+        state = dict(self.__dict__)
+        for key in ("_root", "_qualname", "_names_ready"):
+            state.pop(key, None)
+        return state
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Module) or _is_module_list(value):
@@ -150,44 +156,110 @@ class Module:
         """
         return [p for _, p in self.named_parameters(recurse=recurse)]
 
-    def register_buffer(self, name: str, value: np.ndarray) -> None:
-        """A non-parameter array saved in the state_dict (e.g. BatchNorm's running mean)."""
-        buffers = self.__dict__.setdefault("_buffer_names", [])
-        if name not in buffers:
-            buffers.append(name)
-        object.__setattr__(self, name, value)
+    def register_buffer(self, name: str, tensor: Optional[Tensor],
+                        persistent: bool = True) -> None:
+        """A non-parameter Tensor kept with the module (e.g. BatchNorm's running mean): moved
+        by `to()`, and saved in the state_dict unless `persistent=False`."""
+        if tensor is not None and not isinstance(tensor, Tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
+                            f"'{name}' (autograd Tensor or None required)")
+        if not isinstance(name, str) or not name or "." in name:
+            raise KeyError(f"buffer name must be a non-empty string without '.', got {name!r}")
+        buffers = self.__dict__.setdefault("_buffer_names", {})
+        buffers[name] = persistent
+        object.__setattr__(self, name, tensor)
 
-    def named_buffers(self, prefix: str = "") -> Iterator[Tuple[str, Any]]:
-        for mname, module in self.named_modules(prefix):
-            for b in module.__dict__.get("_buffer_names", []):
-                yield (f"{mname}.{b}" if mname else b), getattr(module, b)
-
-    # ---- dtype ----
-    def to(self, dtype: Any) -> "Module":
-        """Cast every tensor parameter and floating buffer to `dtype` (e.g. np.float64).
-
-        Call it before making the optimizer, as in PyTorch: the arrays are replaced.
-        Scalar `Value` parameters are Python floats (float64) and are left alone.
-        """
-        dtype = np.dtype(dtype)
-        if dtype.kind != "f":
-            raise TypeError(f"Module.to: only floating dtypes are supported, got {dtype}")
-        for p in self.parameters():
-            if type(p) is not Value:
-                p.raw_data = p.raw_data.astype(dtype)
-                p.raw_grad = None if p.raw_grad is None else p.raw_grad.astype(dtype)
-        for module in self.modules():
-            for b in module.__dict__.get("_buffer_names", []):
+    def named_buffers(self, prefix: str = "", recurse: bool = True
+                      ) -> Iterator[Tuple[str, Tensor]]:
+        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        for mname, module in modules:
+            for b in module.__dict__.get("_buffer_names", {}):
                 value = getattr(module, b)
-                if isinstance(value, np.ndarray) and value.dtype.kind == "f":
-                    object.__setattr__(module, b, value.astype(dtype))
+                if value is not None:
+                    yield (f"{mname}.{b}" if mname else b), value
+
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
+        return (b for _, b in self.named_buffers(recurse=recurse))
+
+    def register_parameter(self, name: str, param: Any) -> None:
+        """Register `param` (a Parameter, or None) under `name`, like attribute assignment."""
+        if param is not None and not getattr(param, "_is_parameter", False):
+            raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                            f"'{name}' (nn.Parameter or None required)")
+        setattr(self, name, param)
+
+    def add_module(self, name: str, module: Optional["Module"]) -> None:
+        """Register `module` as a child named `name` (`register_module` in PyTorch too)."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        setattr(self, name, module)
+
+    register_module = add_module
+
+    # ---- dtype and device ----
+    def to(self, *args: Any, **kwargs: Any) -> "Module":
+        """`to(dtype)`, `to(device)`, `to(device, dtype)` or `to(tensor)`: cast every tensor
+        parameter and floating buffer to a floating `dtype`, in place (the Parameter objects
+        stay, so an optimizer made before still holds them). Only the CPU exists. Scalar
+        `Value` parameters are Python floats and are left alone."""
+        dtype = kwargs.pop("dtype", None)
+        check_device(kwargs.pop("device", None))
+        kwargs.pop("non_blocking", None)
+        if kwargs:
+            raise TypeError(f"Module.to() got unexpected keyword arguments {sorted(kwargs)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.raw_data.dtype
+            elif is_device(arg):
+                check_device(arg)
+            else:
+                dtype = arg
+        if dtype is None:
+            return self
+        dtype = to_numpy(dtype)
+        if dtype.kind != "f":
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got desired "
+                            f"dtype={autograd.dtypes.of(dtype)}")
+        tensors = [p for p in self.parameters() if type(p) is not Value]
+        tensors += [b for b in self.buffers() if b.raw_data.dtype.kind == "f"]
+        for t in tensors:
+            t.raw_data = t.raw_data.astype(dtype)
+            t.raw_grad = None if t.raw_grad is None else t.raw_grad.astype(dtype)
         return self
+
+    def type(self, dst_type: Any) -> "Module":
+        return self.to(dst_type)
 
     def double(self) -> "Module":
         return self.to(np.float64)
 
     def float(self) -> "Module":
         return self.to(np.float32)
+
+    def half(self) -> "Module":
+        return self.to(np.float16)
+
+    def cpu(self) -> "Module":
+        return self
+
+    def cuda(self, device: Any = None) -> "Module":
+        check_device("cuda" if device is None else device)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Switch gradient tracking on or off for every tensor parameter (freezing)."""
+        for p in self.parameters():
+            if type(p) is not Value:
+                p.requires_grad_(requires_grad)
+        return self
+
+    def apply(self, fn: Callable[["Module"], Any]) -> "Module":
+        """Call `fn` on every submodule (children first) and then on this module, e.g. to
+        initialise weights: `model.apply(init_weights)`."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
 
     # ---- modes and gradients ----
     def train(self, mode: bool = True) -> "Module":
@@ -217,15 +289,21 @@ class Module:
                 full = f"{mname}.{name}" if mname else name
                 if is_parameter(value) or _is_value_list(value):
                     entries[full] = value
-            for b in module.__dict__.get("_buffer_names", []):
-                entries[f"{mname}.{b}" if mname else b] = _BufferRef(module, b)
+            for b, persistent in module.__dict__.get("_buffer_names", {}).items():
+                if persistent and getattr(module, b) is not None:
+                    entries[f"{mname}.{b}" if mname else b] = getattr(module, b)
         return entries
 
-    def state_dict(self) -> "OrderedDict[str, np.ndarray]":
-        """name -> a copy of the numbers, as NumPy arrays (PyTorch key names)."""
-        return OrderedDict((k, _read(v)) for k, v in self._state_entries().items())
+    def state_dict(self, *, keep_vars: bool = False) -> "OrderedDict[str, Tensor]":
+        """name -> Tensor, with PyTorch's key names: detached tensors sharing the parameters'
+        and buffers' memory (as PyTorch's; `copy.deepcopy` it to keep a snapshot), or the
+        Parameters themselves with `keep_vars=True`. A scalar `Value` parameter (a float)
+        appears as a float64 tensor holding a copy of its number(s)."""
+        return OrderedDict((k, _read(v, keep_vars)) for k, v in self._state_entries().items())
 
     def load_state_dict(self, state_dict: Dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+        """Copy the checkpoint's values (Tensors or arrays) into this module's parameters
+        and buffers, in place. `strict`: the keys must match exactly (RuntimeError)."""
         entries = self._state_entries()
         missing = [k for k in entries if k not in state_dict]
         unexpected = [k for k in state_dict if k not in entries]
@@ -236,32 +314,20 @@ class Module:
             if key not in state_dict:
                 continue
             new = np.asarray(state_dict[key])
-            have = _read(target)
-            if new.shape != have.shape:
+            have = np.shape(_numbers(target))
+            if new.shape != have:
                 raise RuntimeError(f"size mismatch for {key}: the checkpoint has shape "
-                                   f"{new.shape}, the model has {have.shape}")
+                                   f"{new.shape}, the model has {have}")
             _write(target, new)
         return IncompatibleKeys(missing, unexpected)
 
     def save(self, path: str) -> None:
-        """Write the state_dict to an .npz file (plain arrays, no pickle)."""
-        # Through a file object so the file is exactly `path`: np.savez(path) would append
-        # ".npz" and `load(path)` would then not find it.
-        with open(path, "wb") as f:
-            np.savez(f, **self.state_dict())
+        """Write the state_dict to an .npz file (plain arrays, no pickle): `autograd.save`."""
+        autograd.save(self.state_dict(), path)
 
     def load(self, path: str, strict: bool = True) -> IncompatibleKeys:
-        """Load an .npz written by `save`. Files holding pickled objects are refused."""
-        try:
-            loaded = np.load(path, allow_pickle=False)
-            if not isinstance(loaded, np.lib.npyio.NpzFile):  # a bare .npy array
-                raise ValueError("it holds one array, not named arrays")
-            with loaded as data:
-                state = {k: data[k] for k in data.files}
-        except ValueError as err:
-            raise ValueError(f"{path}: not a plain-array .npz state_dict ({err}); glassgrad "
-                             f"never loads pickled objects") from None
-        return self.load_state_dict(state, strict=strict)
+        """Load a file written by `save` (`autograd.load`, which never unpickles)."""
+        return self.load_state_dict(autograd.load(path), strict=strict)
 
     # ---- printing ----
     def extra_repr(self) -> str:
@@ -279,23 +345,27 @@ class Module:
         return "\n".join(lines) + "\n)"
 
 
-def _read(target: Any) -> np.ndarray:
+def _numbers(target: Any) -> Any:
+    """A state entry's numbers: a float, a list of floats or an array."""
     if type(target) is Value:
-        return np.array(target.data)
-    if isinstance(target, _BufferRef):
-        return np.array(getattr(*target), copy=True)
+        return target.data
     if isinstance(target, (list, tuple)):
-        return np.array([v.data for v in target])
-    return np.array(target.raw_data, copy=True)
+        return [v.data for v in target]
+    return target.raw_data
+
+
+def _read(target: Any, keep_vars: bool) -> Tensor:
+    if isinstance(target, Tensor):
+        return target if keep_vars else target.detach()
+    return autograd.tensor(np.array(_numbers(target), dtype=np.float64))
 
 
 def _write(target: Any, new: np.ndarray) -> None:
     if type(target) is Value:
         target.data = float(new)
-    elif isinstance(target, _BufferRef):
-        getattr(*target)[...] = new
     elif isinstance(target, (list, tuple)):
         for v, x in zip(target, new.tolist()):
             v.data = float(x)
     else:
-        target.raw_data[...] = new
+        with no_grad():
+            target.copy_(new)

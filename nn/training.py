@@ -1,9 +1,9 @@
 """`fit`: one training loop for scalar (`nn.MLP`) and Tensor models (`History` and the
 callbacks' `TrainState` live in nn/history.py).
 
-`train` and `val` are `(X, y)` pairs. A scalar model sees one sample (a list of floats) per
-call and the loss gets the list of predictions; a Tensor model sees the whole batch as one
-`Tensor`. `batch_size=None` is full-batch gradient descent, `batch_size=1` is stochastic
+`train` and `val` are `(X, y)` pairs (or, for Tensor models, DataLoaders). A scalar model
+sees one sample (a list of floats) per call and the loss gets the list of predictions; a
+Tensor model sees the whole batch as one `Tensor` in its own dtype. `batch_size=None` is full-batch gradient descent, `batch_size=1` is stochastic
 gradient descent, anything between is mini-batch.
 
 >>> import nn
@@ -28,6 +28,8 @@ from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tupl
 import numpy as np
 
 from autograd.mode import no_grad
+from autograd.tensor_core import Tensor
+from autograd.utils.data import DataLoader
 from autograd.value import Value
 
 from .history import History, TrainState
@@ -149,9 +151,8 @@ def predict(model: Module, X: Any) -> np.ndarray:
     try:
         if _is_scalar_model(model):
             return _scalar_outputs(model, X)
-        from autograd.tensor_core import Tensor
         with no_grad():
-            out = model(Tensor(X))
+            out = model(Tensor(X.astype(_model_dtype(model), copy=False)))
         return out.raw_data
     finally:
         model.train(was_training)
@@ -190,8 +191,14 @@ class _ScalarBatches:
     def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
         self.rows = X.astype(np.float64).tolist()
         self.targets = y.tolist()
+        self.y = y
 
-    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]) -> Tuple[Any, list]:
+    def epoch(self, batch_size: Optional[int], shuffle: bool,
+              rng: np.random.Generator) -> List[np.ndarray]:
+        return _batches(len(self.y), batch_size, shuffle, rng)
+
+    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]
+             ) -> Tuple[Any, list, np.ndarray]:
         rows, targets = self.rows, self.targets
         preds = [model(rows[i]) for i in idx]
         loss = loss_fn(preds, [targets[i] for i in idx])
@@ -200,7 +207,7 @@ class _ScalarBatches:
                             f"not one Value; use reduction='mean' or 'sum'")
         # Plain numbers, so the batch's graph can be freed as soon as the step is done.
         return loss, [[v.data for v in p] if isinstance(p, (list, tuple)) else p.data
-                      for p in preds]
+                      for p in preds], self.y[idx]
 
     @staticmethod
     def outputs(batches: List[list]) -> np.ndarray:
@@ -208,42 +215,107 @@ class _ScalarBatches:
         return np.array([row for batch in batches for row in batch])
 
 
+def _model_dtype(model: Module) -> np.dtype:
+    """The dtype of a Tensor model's parameters: inputs are converted to it."""
+    return model.parameters()[0].raw_data.dtype
+
+
+def _targets_for(out: Any, y: Any) -> Any:
+    # A (N, 1) output against (N,) targets would broadcast to (N, N): match the shape.
+    if y.ndim == 1 and out.ndim == 2 and out.shape[1] == 1:
+        return y.reshape(-1, 1)
+    return y
+
+
+def _tensor_loss(model: Module, loss_fn: Callable, X: Any, y: Any) -> Tuple[Any, np.ndarray]:
+    out = model(X)
+    return loss_fn(out, _targets_for(out, y)), out.raw_data
+
+
 class _TensorBatches:
-    def __init__(self, X: np.ndarray, y: np.ndarray) -> None:
-        from autograd.tensor_core import Tensor
-        self.Tensor = Tensor
-        self.X = X
+    """Tensor models fed from arrays, converted to the model's dtype once."""
+
+    def __init__(self, X: np.ndarray, y: np.ndarray, dtype: np.dtype) -> None:
+        self.X = X.astype(dtype, copy=False)
         self.y = y
 
-    def targets_for(self, out: Any, y: np.ndarray) -> np.ndarray:
-        # A (N, 1) output against (N,) targets would broadcast to (N, N): match the shape.
-        if y.ndim == 1 and len(out.shape) == 2 and out.shape[1] == 1:
-            return y.reshape(-1, 1)
-        return y
+    def epoch(self, batch_size: Optional[int], shuffle: bool,
+              rng: np.random.Generator) -> List[np.ndarray]:
+        return _batches(len(self.y), batch_size, shuffle, rng)
 
-    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]) -> Tuple[Any, np.ndarray]:
-        out = model(self.Tensor(self.X[idx]))
-        loss = loss_fn(out, self.targets_for(out, self.y[idx]))
-        return loss, out.raw_data
+    def loss(self, model: Module, loss_fn: Callable, idx: Sequence[int]
+             ) -> Tuple[Any, np.ndarray, np.ndarray]:
+        loss, out = _tensor_loss(model, loss_fn, Tensor(self.X[idx]), self.y[idx])
+        return loss, out, self.y[idx]
+
+    def whole(self) -> List[Sequence[int]]:
+        return [slice(None)]
 
     @staticmethod
     def outputs(batches: List[np.ndarray]) -> np.ndarray:
         return np.concatenate(batches)
 
 
+class _LoaderBatches(_TensorBatches):
+    """Tensor models fed by a DataLoader of (inputs, targets) batches; inputs are converted
+    to the model's dtype batch by batch."""
+
+    def __init__(self, loader: DataLoader, dtype: np.dtype) -> None:
+        self.loader = loader
+        self.dtype = dtype
+        # All targets, in the loader's order: the class labels accuracy needs.
+        self.y = np.concatenate([np.asarray(self._pair(b)[1]).reshape(-1) for b in loader])
+
+    @staticmethod
+    def _pair(batch: Any) -> Tuple[Any, Any]:
+        if not (isinstance(batch, (list, tuple)) and len(batch) == 2):
+            raise TypeError(f"fit: the DataLoader must yield (inputs, targets) batches, got "
+                            f"{type(batch).__name__}")
+        return batch[0], batch[1]
+
+    def epoch(self, batch_size: Optional[int], shuffle: bool,
+              rng: np.random.Generator) -> Any:
+        return self.loader
+
+    def loss(self, model: Module, loss_fn: Callable, batch: Any
+             ) -> Tuple[Any, np.ndarray, np.ndarray]:
+        xb, yb = self._pair(batch)
+        xb = xb.to(self.dtype) if isinstance(xb, Tensor) else Tensor(np.asarray(xb, self.dtype))
+        loss, out = _tensor_loss(model, loss_fn, xb, yb)
+        return loss, out, np.asarray(yb)
+
+    def whole(self) -> Any:
+        return self.loader
+
+
+def _source(name: str, data: Any, model: Module) -> Any:
+    """The batches of `data`: an (X, y) pair of arrays, or a DataLoader (Tensor models)."""
+    if isinstance(data, DataLoader):
+        if _is_scalar_model(model):
+            raise TypeError(f"fit: {name} is a DataLoader, which feeds Tensor models; give a "
+                            f"scalar model an (X, y) pair")
+        return _LoaderBatches(data, _model_dtype(model))
+    X, y = _arrays(name, data)
+    if _is_scalar_model(model):
+        return _ScalarBatches(X, y)
+    return _TensorBatches(X, y, _model_dtype(model))
+
+
 def _loss_float(loss: Any) -> float:
     return float(loss.raw_data)
 
 
-def evaluate(model: Module, loss_fn: Callable, data: Data, accuracy: Any = "auto") -> Dict[str, float]:
-    """`{"loss": ..., "accuracy": ...}` of `model` on `data = (X, y)`, in eval mode, no graph.
+def evaluate(model: Module, loss_fn: Callable, data: Any, accuracy: Any = "auto") -> Dict[str, float]:
+    """`{"loss": ..., "accuracy": ...}` of `model` on `data = (X, y)` (or a DataLoader), in
+    eval mode, no graph.
 
     `accuracy="auto"` reports accuracy for classification losses (cross-entropy, BCE,
     hinge); `True` forces it (one output thresholded halfway between the labels), `False`
     skips it.
     """
-    X, y = _arrays("data", data)
-    return _evaluate(model, loss_fn, X, y, _accuracy_rule(loss_fn, accuracy, y), np.unique(y))
+    source = _source("data", data, model)
+    y = source.y
+    return _evaluate(model, loss_fn, source, _accuracy_rule(loss_fn, accuracy, y), np.unique(y))
 
 
 def _accuracy_rule(loss_fn: Any, accuracy: Any, y: np.ndarray) -> Any:
@@ -261,22 +333,26 @@ def _accuracy_rule(loss_fn: Any, accuracy: Any, y: np.ndarray) -> Any:
     raise ValueError(f"fit: accuracy must be 'auto', True or False, got {accuracy!r}")
 
 
-def _evaluate(model: Module, loss_fn: Callable, X: np.ndarray, y: np.ndarray, rule: Any,
+def _evaluate(model: Module, loss_fn: Callable, source: Any, rule: Any,
               classes: np.ndarray) -> Dict[str, float]:
+    y = source.y
     was_training = model.training
     model.eval()
     try:
         with no_grad():
-            if _is_scalar_model(model):
-                outs = _scalar_outputs(model, X)
+            if isinstance(source, _ScalarBatches):
+                outs = _scalar_outputs(model, np.asarray(source.rows))
                 preds = [[Value(v) for v in row] for row in outs.tolist()] if outs.ndim == 2 \
                     else [Value(v) for v in outs.tolist()]
                 loss = _loss_float(loss_fn(preds, y.tolist()))
             else:
-                batches = _TensorBatches(X, y)
-                out = model(batches.Tensor(X))
-                loss = _loss_float(loss_fn(out, batches.targets_for(out, y)))
-                outs = out.raw_data
+                # The mean over samples: batch losses weighted by batch size.
+                total, parts = 0.0, []
+                for batch in source.whole():
+                    batch_loss, out, targets = source.loss(model, loss_fn, batch)
+                    total += _loss_float(batch_loss) * len(targets)
+                    parts.append(out)
+                loss, outs = total / len(y), np.concatenate(parts)
     finally:
         model.train(was_training)
     result = {"loss": loss}
@@ -322,18 +398,23 @@ def _batches(n: int, batch_size: Optional[int], shuffle: bool,
     return [order[i:i + size] for i in range(0, n, size)]
 
 
-def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Optional[Data] = None,
-        epochs: int = 10, batch_size: Optional[int] = None, shuffle: bool = True,
+def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Any, val: Any = None,
+        epochs: int = 10, batch_size: Optional[int] = None, shuffle: Optional[bool] = None,
         callbacks: Iterable[Any] = (), progress: bool = True, seed: Optional[int] = None,
         accuracy: Any = "auto") -> History:
-    """Train `model` for `epochs` passes over `train = (X, y)`; return the `History`.
+    """Train `model` for `epochs` passes over `train`; return the `History`.
+
+    `train` and `val` are `(X, y)` pairs of arrays or, for Tensor models, DataLoaders of
+    `(inputs, targets)` batches. A Tensor model's inputs are converted to its parameters'
+    dtype (the float64 arrays of `nn.datasets` feed a float32 model as float32).
 
     Each step: zero the grads, forward a batch, compute `loss_fn(predictions, targets)`,
     backward, call the callbacks' `on_backward_end` (grads are ready), `optimizer.step()`,
-    then `on_step_end`. `batch_size=None` uses the whole training set per step.
-    `shuffle` reorders samples every epoch (seeded by `seed`). `progress` shows a tqdm bar
-    with the epoch, loss and val loss; `progress=False` prints nothing. `accuracy` is
-    "auto" (reported for classification losses), True or False.
+    then `on_step_end`. For arrays, `batch_size=None` uses the whole training set per step
+    and `shuffle` (default True) reorders samples every epoch (seeded by `seed`); a
+    DataLoader makes its own batches (give it batch_size and shuffle). `progress` shows a
+    tqdm bar with the epoch, loss and val loss; `progress=False` prints nothing.
+    `accuracy` is "auto" (reported for classification losses), True or False.
     """
     if not isinstance(epochs, int) or epochs < 0:
         raise ValueError(f"fit: epochs must be an integer >= 0, got {epochs!r}")
@@ -341,12 +422,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Opti
                                    or isinstance(batch_size, bool) or batch_size < 1):
         raise ValueError(f"fit: batch_size must be None (full batch) or an integer >= 1, "
                          f"got {batch_size!r}")
-    X, y = _arrays("train", train)
-    scalar = _is_scalar_model(model)
-    data = _ScalarBatches(X, y) if scalar else _TensorBatches(X, y)
-    Xv = yv = None
-    if val is not None:
-        Xv, yv = _arrays("val", val)
+    data = _source("train", train, model)
+    if isinstance(data, _LoaderBatches) and (batch_size is not None or shuffle is not None):
+        raise ValueError("fit: train is a DataLoader, which decides the batches; give "
+                         "batch_size and shuffle to the DataLoader, not to fit")
+    shuffle = True if shuffle is None else shuffle
+    y = data.y
+    validation = None if val is None else _source("val", val, model)
     classes = np.unique(y) if y.dtype.kind in "iub" or np.all(y == np.round(y)) else y[:0]
     rule = _accuracy_rule(loss_fn, accuracy, y)
     callbacks = list(callbacks)
@@ -368,12 +450,12 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Opti
             total = 0.0
             seen = 0
             outputs: list = []                 # this epoch's predictions, for its accuracy
-            order: list = []
-            for idx in _batches(len(y), batch_size, shuffle, rng):
+            targets: list = []
+            for batch in data.epoch(batch_size, shuffle, rng):
                 state.step += 1
                 optimizer.zero_grad()
                 try:
-                    loss, preds = data.loss(model, loss_fn, idx)
+                    loss, preds, batch_targets = data.loss(model, loss_fn, batch)
                     loss.backward()
                 except ArithmeticError as err:   # the scalar engine raises on overflow
                     _handle(callbacks, state, err)
@@ -382,11 +464,11 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Opti
                 state.loss_value = value = _loss_float(loss)
                 history.steps["loss"].append(value)
                 history.steps["lr"].append(float(optimizer.param_groups[0]["lr"]))
-                total += value * len(idx)
+                total += value * len(batch_targets)
                 if rule is not None:
                     outputs.append(preds)
-                    order.append(idx)
-                seen += len(idx)
+                    targets.append(batch_targets)
+                seen += len(batch_targets)
                 _call(callbacks, "on_backward_end", state)
                 if state.stop_training:
                     break
@@ -397,13 +479,13 @@ def fit(model: Module, loss_fn: Callable, optimizer: Any, train: Data, val: Opti
             state.loss = None      # let the last graph go
             logs = {"loss": total / max(seen, 1)}
             if rule is not None and outputs:
-                logs["accuracy"] = _accuracy(data.outputs(outputs), y[np.concatenate(order)],
+                logs["accuracy"] = _accuracy(data.outputs(outputs), np.concatenate(targets),
                                              classes, rule)
             if state.stop_training and seen == 0:
                 break                              # not one step finished this epoch
-            if val is not None:
+            if validation is not None:
                 try:
-                    v = _evaluate(model, loss_fn, Xv, yv, rule, classes)
+                    v = _evaluate(model, loss_fn, validation, rule, classes)
                 except ArithmeticError as err:
                     _handle(callbacks, state, err)
                     v = {"loss": math.nan}

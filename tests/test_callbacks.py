@@ -10,7 +10,8 @@ import nn
 import viz
 from nn import datasets
 from nn.callbacks import Callback, layer_groups
-from nn.layers import Linear, ReLU, Sequential
+from nn.containers import Sequential
+from nn.layers import Linear, ReLU
 from nn.losses import MSELoss
 
 

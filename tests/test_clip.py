@@ -134,3 +134,26 @@ def test_clip_value_matches_pytorch():
     clip_grad_value_([p], 1.25)
     torch.nn.utils.clip_grad_value_([t], 1.25)
     np.testing.assert_array_equal(p.grad, t.grad.numpy())
+
+
+def test_tensor_parameters_get_a_tensor_norm_like_torch():
+    torch = pytest.importorskip("torch")
+    import nn as glass_nn
+    from autograd import Tensor as GTensor
+    ours = glass_nn.Linear(3, 2)
+    theirs = torch.nn.Linear(3, 2)
+    with torch.no_grad():
+        theirs.weight.copy_(torch.tensor(ours.weight.tolist()))
+        theirs.bias.copy_(torch.tensor(ours.bias.tolist()))
+    x = np.arange(12.0, dtype=np.float32).reshape(4, 3)
+    ours(GTensor(x)).pow(2).sum().backward()
+    theirs(torch.tensor(x)).pow(2).sum().backward()
+    total = clip_grad_norm_(ours.parameters(), 1.0)
+    expected = torch.nn.utils.clip_grad_norm_(theirs.parameters(), 1.0)
+    assert isinstance(total, GTensor) and total.dtype == np.float32 and total.shape == ()
+    assert total.item() == pytest.approx(expected.item(), rel=1e-5)
+    np.testing.assert_allclose(ours.weight.grad.tolist(), theirs.weight.grad.tolist(), rtol=1e-5)
+    grads = [p.grad for p in ours.parameters()]
+    assert get_total_norm(grads).item() == pytest.approx(
+        torch.nn.utils.get_total_norm([p.grad for p in theirs.parameters()]).item(), rel=1e-5)
+    assert f"{total:.3f}" == f"{expected:.3f}"

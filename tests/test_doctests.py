@@ -9,7 +9,7 @@ import pytest
 
 import autograd.random as autograd_random
 
-PACKAGES = ("autograd", "nn", "nn.optim", "viz")
+PACKAGES = ("autograd", "autograd.utils", "nn", "nn.optim", "viz")
 MODULES = sorted(
     list(PACKAGES)
     + [f"{pkg}.{m.name}" for pkg in PACKAGES

@@ -184,6 +184,8 @@ def test_error_is_a_value_error_with_position_and_caret() -> None:
     ("log = 2", "name", 0, "'log' is a function and cannot be assigned"),
     ("a = 1; a = 2", "name", 7, "'a' is already assigned"),
     ("y = x; x = 1", "name", 7, "'x' is already used as an input variable at column 5"),
+    ("x = x*2", "name", 0, "'x' is an input variable of this expression and cannot also be"),
+    ("a = 1; y = y + a", "name", 7, "'y' is an input variable"),
 ])
 def test_parse_errors(text: str, kind: str, position: int, fragment: str) -> None:
     with pytest.raises(ExpressionError) as info:

@@ -132,7 +132,7 @@ def test_sequential_container():
     assert list(named.state_dict()) == ["fc.weight", "fc.bias"]
     with pytest.raises(TypeError, match="not a Module"):
         nn.Sequential(lambda x: x)
-    x = leaf(np.ones((5, 2)))
+    x = leaf(np.ones((5, 2))).float()
     np.testing.assert_allclose(seq(x).data, seq[3](c(b(a(x)))).data)
 
 
@@ -201,7 +201,7 @@ def test_flatten(torch, rng):
 
 def test_linear_functional_is_one_fused_node(rng):
     lin = nn.Linear(3, 2)
-    out = lin(leaf(rng.normal(size=(4, 3))))
+    out = lin(leaf(rng.normal(size=(4, 3))).float())
     assert out.op == "linear"
 
 

@@ -1,4 +1,5 @@
-"""state_dict of tensor models: PyTorch's key names, copies not views, `.npz` round trips,
+"""state_dict of tensor models: PyTorch's key names, Tensors sharing the model's memory (as
+PyTorch's; deepcopy for a snapshot), `.npz` round trips,
 refusing pickled files, strict/non-strict loading errors, and loading PyTorch weights."""
 from __future__ import annotations
 
@@ -32,11 +33,16 @@ def test_keys_match_torch():
     assert list(theirs.state_dict()) == KEYS
 
 
-def test_state_dict_holds_copies():
+def test_state_dict_holds_detached_tensors_sharing_memory_like_torch():
+    import copy
     m = model()
     state = m.state_dict()
+    assert all(isinstance(v, Tensor) and not v.requires_grad for v in state.values())
+    snapshot = copy.deepcopy(state)
     state["0.weight"][...] = 7.0
-    assert not (m[0].weight.data == 7.0).any()
+    assert (m[0].weight.data == 7.0).all()                # shared, as in PyTorch
+    assert not (snapshot["0.weight"] == 7.0).any()
+    assert m.state_dict(keep_vars=True)["0.weight"] is m[0].weight
 
 
 def _train_a_bit(m):

@@ -30,13 +30,29 @@ def test_docstring_examples(module):
 # ---- construction and dtypes ----
 
 def test_python_data_gets_pytorchs_dtypes():
-    assert Tensor([1.5, 2.0]).dtype == np.float32       # not NumPy's float64
-    assert Tensor(2.0).dtype == np.float32 and Tensor(2.0).shape == ()
-    assert Tensor([1, 2]).dtype == np.int64              # torch.tensor([1, 2]) is int64
-    assert Tensor([1, 2.5]).dtype == np.float32
-    assert Tensor([True, False]).dtype == np.bool_
-    assert Tensor([1.0], dtype=np.float64).dtype == np.float64
-    assert Tensor([1, 2], dtype="float64").dtype == np.float64
+    tensor = autograd.tensor                              # torch.tensor infers the dtype
+    assert tensor([1.5, 2.0]).dtype == np.float32        # not NumPy's float64
+    assert tensor(2.0).dtype == np.float32 and tensor(2.0).shape == ()
+    assert tensor([1, 2]).dtype == np.int64
+    assert tensor([1, 2.5]).dtype == np.float32
+    assert tensor([True, False]).dtype == np.bool_
+    assert tensor([1.0], dtype=np.float64).dtype == np.float64
+    assert tensor([1, 2], dtype="float64").dtype == autograd.float64
+
+
+def test_the_tensor_constructor_is_pytorchs_legacy_one():
+    # torch.Tensor(data) always gives the default float dtype; ints alone are a shape.
+    assert Tensor([1, 2]).dtype == autograd.float32 and Tensor([True]).dtype == np.float32
+    assert Tensor(2.0).shape == () and Tensor().shape == (0,)
+    assert Tensor(2, 3).shape == (2, 3) and Tensor(2, 3).sum().item() == 0.0
+    assert Tensor(3).shape == (3,) and Tensor([1, 2], dtype=autograd.int64).dtype == np.int64
+    assert Tensor(np.array([1, 2])).dtype == np.int64       # arrays keep their dtype
+    with pytest.raises(TypeError, match="one piece of data or the sizes"):
+        Tensor([1.0], [2.0])
+    if torch is not None:
+        for data in ([0, 1], [True, False], [[1, 2], [3, 4]], [0.5]):
+            assert str(torch.Tensor(data).dtype)[6:] == str(Tensor(data).dtype)[9:]
+        assert tuple(torch.Tensor(2, 3).shape) == Tensor(2, 3).shape
 
 
 def test_an_ndarray_is_wrapped_not_copied_and_keeps_its_dtype():
@@ -60,9 +76,9 @@ def test_metadata():
     t = Tensor(np.zeros((2, 3, 4)), label="t")
     assert t.shape == (2, 3, 4) and t.ndim == 3 and t.dim() == 3 and t.label == "t"
     assert t.size() == (2, 3, 4) and t.size(1) == 3 and t.size(-1) == 4
-    assert t.numel() == 24 and len(t) == 2 and t.device == "cpu"
+    assert t.numel() == 24 and len(t) == 2 and t.device == autograd.device("cpu")
     assert t.is_leaf and t.parents == () and t.op == "" and t.grad is None
-    with pytest.raises(IndexError, match="dimension out of range"):
+    with pytest.raises(IndexError, match="Dimension out of range"):
         t.size(3)
 
 
@@ -79,7 +95,7 @@ def test_slots_and_identity_hash():
 
 def test_item_numpy_float_and_bool():
     t = Tensor([[2.5]])
-    assert t.item() == 2.5 and float(t) == 2.5 and int(Tensor(3)) == 3
+    assert t.item() == 2.5 and float(t) == 2.5 and int(autograd.tensor(3)) == 3
     with pytest.raises(RuntimeError, match="cannot be converted to Scalar"):
         Tensor([1.0, 2.0]).item()
     assert bool(Tensor([1.0])) and not bool(Tensor(0.0))
@@ -106,8 +122,8 @@ def test_repr_is_pytorch_like():
     assert repr(Tensor([1.0, 2.0, 3.0])) == "tensor([1., 2., 3.])"
     assert repr(Tensor([0.5, 2.0], requires_grad=True)) == \
         "tensor([0.5000, 2.0000], requires_grad=True)"
-    assert repr(Tensor([1.0], dtype=np.float64)) == "tensor([1.], dtype=float64)"
-    assert repr(Tensor([1, 2])) == "tensor([1, 2])"
+    assert repr(Tensor([1.0], dtype=np.float64)) == "tensor([1.], dtype=autograd.float64)"
+    assert repr(autograd.tensor([1, 2])) == "tensor([1, 2])"
     y = Tensor([1.0], requires_grad=True) * 2
     assert repr(y) == "tensor([2.], op='*')"          # PyTorch: grad_fn=<MulBackward0>
     assert (Tensor([1.0], requires_grad=True) ** 2).op == "**2"
@@ -168,7 +184,7 @@ def test_reduction_spellings_agree(op):
         assert torch_style.ndim == 3 and f(dim=d).ndim == 3 - (2 if d == (0, 2) else 1)
     with pytest.raises(TypeError, match="both dim and axis"):
         f(dim=0, axis=0)
-    with pytest.raises(IndexError, match="dimension out of range"):
+    with pytest.raises(IndexError, match="Dimension out of range"):
         f(dim=3)
 
 
@@ -283,7 +299,7 @@ def test_getitem_repeated_indices_accumulate():
     x[[0, 0, 2, 0]].sum().backward()
     np.testing.assert_array_equal(x.grad, [3.0, 0.0, 1.0])
     y = Tensor(np.ones((2, 3)), requires_grad=True)
-    y[Tensor([1, 1])][:, Tensor(np.array([True, False, True]))].sum().backward()
+    y[autograd.tensor([1, 1])][:, Tensor(np.array([True, False, True]))].sum().backward()
     np.testing.assert_array_equal(y.grad, [[0, 0, 0], [2, 0, 2]])
 
 
@@ -298,7 +314,7 @@ def test_getitem_errors():
 def test_setitem_and_masked_fill():
     x = Tensor(np.zeros(3))
     x[1] = 5.0
-    x[Tensor([0, 2])] = Tensor([1.0, 2.0])
+    x[autograd.tensor([0, 2])] = Tensor([1.0, 2.0])
     assert x.data.tolist() == [1.0, 5.0, 2.0]
     w = Tensor([1.0, -1.0], requires_grad=True)
     y = w.masked_fill(w.data < 0, 0.0)
@@ -337,7 +353,7 @@ def test_matmul_shape_error_names_the_op_and_both_shapes():
 
 def test_ndarray_on_the_left_defers_to_the_tensor():
     x = Tensor([1.0, 2.0], requires_grad=True)
-    y = np.array([3.0, 4.0]) * x + np.ones((2, 2)) @ x
+    y = np.array([3.0, 4.0]) * x + np.ones((2, 2), np.float32) @ x
     assert isinstance(y, Tensor) and y.requires_grad
     y.sum().backward()
     np.testing.assert_array_equal(x.grad, [3.0 + 2.0, 4.0 + 2.0])

@@ -212,7 +212,7 @@ def test_detach_shares_storage_and_stops_gradients():
 def test_only_float_tensors_can_require_grad():
     msg = "Only Tensors of floating point and complex dtype can require gradients"
     with pytest.raises(RuntimeError, match=msg):
-        Tensor([1, 2], requires_grad=True)
+        autograd.tensor([1, 2], requires_grad=True)
     with pytest.raises(RuntimeError, match=msg):
         Tensor(np.array([True]), requires_grad=True)
     t = Tensor(np.arange(3))

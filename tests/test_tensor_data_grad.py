@@ -81,8 +81,9 @@ def test_grad_setter_checks_kind_shape_and_dtype():
 
 @pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 def test_setter_errors_are_pytorchs_classes():
-    t = torch.zeros(3, requires_grad=True)
-    for value, error in ((np.ones(3), TypeError), (torch.ones(2), RuntimeError),
+    t = torch.zeros(3, dtype=torch.float32, requires_grad=True)
+    for value, error in ((np.ones(3), TypeError), (torch.ones(2, dtype=torch.float32),
+                                                   RuntimeError),
                          (torch.ones(3, dtype=torch.float64), RuntimeError)):
         with pytest.raises(error):
             t.grad = value
@@ -103,7 +104,7 @@ def test_raw_accessors_are_the_numbers_for_both_node_kinds():
 
 def test_format_spec_on_0d_tensors_only():
     loss = Tensor(np.float64(0.123456))
-    assert f"{loss:.4f}" == "0.1235" and f"{Tensor(3):d}" == "3" and f"{loss}" == "0.123456"
+    assert f"{loss:.4f}" == "0.1235" and f"{autograd.tensor(3):d}" == "3" and f"{loss}" == "0.123456"
     with pytest.raises(TypeError, match="unsupported format string"):
         f"{Tensor([1.0, 2.0]):.2f}"
 
@@ -111,19 +112,20 @@ def test_format_spec_on_0d_tensors_only():
 @pytest.mark.skipif(torch is None, reason="PyTorch not installed")
 def test_format_matches_torch():
     for value in (0.123456, 2.5, -1e-7):
-        assert f"{Tensor(np.float32(value)):.4f}" == f"{torch.tensor(value):.4f}"
-        assert f"{Tensor(np.float32(value))}" == f"{torch.tensor(value)}"
+        theirs = torch.tensor(value, dtype=torch.float32)
+        assert f"{Tensor(np.float32(value)):.4f}" == f"{theirs:.4f}"
+        assert f"{Tensor(np.float32(value))}" == f"{theirs}"
     with pytest.raises(TypeError):
         f"{torch.tensor([1.0, 2.0]):.2f}"
 
 
 def test_bitwise_operators_on_bool_and_integer_tensors():
-    a, b = Tensor([True, False, True]), Tensor([True, True, False])
+    a, b = autograd.tensor([True, False, True]), autograd.tensor([True, True, False])
     assert (~a).tolist() == [False, True, False]
     assert (a & b).tolist() == [True, False, False] and (a | b).tolist() == [True] * 3
     assert (a ^ b).tolist() == [False, True, True]
     assert (np.array([True, True, True]) & a).tolist() == [True, False, True]
-    assert (Tensor([6]) & 3).tolist() == [2]
+    assert (autograd.tensor([6]) & 3).tolist() == [2]
     for bad in (lambda: ~Tensor([1.0]), lambda: a & Tensor([1.0, 2.0, 3.0])):
         with pytest.raises(RuntimeError, match="bool and integer tensors only"):
             bad()
@@ -152,3 +154,17 @@ def test_no_grad_updates_through_data_need_no_context():
     with no_grad():
         w.add_(1.0)
     assert w.tolist() == [3.0, 0.0, 5.0]
+
+
+def test_a_second_backward_gives_the_leaf_a_new_gradient_array():
+    # README "Differences from PyTorch": PyTorch adds into the same tensor in place.
+    w = trained_leaf()
+    before = w.grad
+    (w * w).sum().backward()
+    assert before.tolist() == [2.0, -4.0, 6.0] and w.grad.tolist() == [4.0, -8.0, 12.0]
+
+
+def test_grad_fn_is_the_op_name_and_numpy_reads_any_tensor():
+    w = trained_leaf()
+    assert w.grad_fn is None and (w * 2).grad_fn == "*" and (w * 2).sum().grad_fn == "sum"
+    assert np.asarray(w).tolist() == [1.0, -2.0, 3.0]         # PyTorch raises here

@@ -6,9 +6,10 @@ import pytest
 
 import autograd
 import nn
-from autograd import Value
+from autograd import Tensor, Value
 from nn import datasets
-from nn.layers import Linear, ReLU, Sequential, Tanh
+from nn.containers import Sequential
+from nn.layers import Linear, ReLU, Tanh
 from nn.losses import BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from nn.training import classify
 
@@ -246,7 +247,7 @@ def test_full_batch_tensor_fit_equals_a_hand_written_loop():
     opt = nn.optim.SGD(b.parameters(), lr=0.1)
     for _ in range(2):
         opt.zero_grad()
-        CrossEntropyLoss()(b(Tensor(X)), y).backward()
+        CrossEntropyLoss()(b(Tensor(X).float()), y).backward()   # fit converts to float32
         opt.step()
     for k, v in a.state_dict().items():
         np.testing.assert_array_equal(v, b.state_dict()[k])
@@ -327,3 +328,70 @@ def test_lr_finder_rejects_bad_arguments(kwargs, match):
     X, y = datasets.xor()
     with pytest.raises(ValueError, match=match):
         nn.lr_finder(_xor_model(), nn.mse_loss, nn.optim.SGD, (X, y), **kwargs)
+
+
+# ---------------------------------------------------------------- dtypes and DataLoaders
+
+def test_fit_converts_inputs_to_the_models_dtype():
+    X, y = datasets.blobs(20, centers=2, seed=0)            # float64 arrays
+    model = Sequential(Linear(2, 2))                          # float32 weights
+    nn.fit(model, CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=0.1), (X, y),
+           epochs=2, progress=False)
+    assert all(p.dtype == np.float32 for p in model.parameters())
+    assert nn.predict(model, X).dtype == np.float32
+    double = Sequential(Linear(2, 2)).double()
+    nn.fit(double, CrossEntropyLoss(), nn.optim.SGD(double.parameters(), lr=0.1),
+           (X.astype(np.float32), y), epochs=1, progress=False)
+    assert nn.predict(double, X).dtype == np.float64
+
+
+def test_fit_and_evaluate_accept_a_dataloader():
+    from autograd.utils.data import DataLoader, TensorDataset
+    X, y = datasets.blobs(24, centers=2, seed=1)
+    a = Sequential(Linear(2, 3), ReLU(), Linear(3, 2))
+    b = Sequential(Linear(2, 3), ReLU(), Linear(3, 2))
+    b.load_state_dict(a.state_dict())
+    loader = DataLoader(TensorDataset(Tensor(X), Tensor(y)), batch_size=8)
+    hist_a = nn.fit(a, CrossEntropyLoss(), nn.optim.SGD(a.parameters(), lr=0.1), (X, y),
+                    val=(X, y), epochs=3, batch_size=8, shuffle=False, progress=False)
+    hist_b = nn.fit(b, CrossEntropyLoss(), nn.optim.SGD(b.parameters(), lr=0.1), loader,
+                    val=loader, epochs=3, progress=False)
+    np.testing.assert_allclose(hist_a.loss, hist_b.loss, rtol=1e-6)
+    np.testing.assert_allclose(hist_a.val_loss, hist_b.val_loss, rtol=1e-6)
+    assert hist_a.accuracy == hist_b.accuracy
+    ev = nn.evaluate(b, CrossEntropyLoss(), loader)
+    assert ev["loss"] == pytest.approx(hist_b.val_loss[-1]) and 0 <= ev["accuracy"] <= 1
+    found = nn.lr_finder(b, CrossEntropyLoss(), nn.optim.SGD, loader, steps=5)
+    assert len(found.lrs) == 5
+
+
+def test_fit_with_a_dataloader_refuses_conflicting_options():
+    from autograd.utils.data import DataLoader, TensorDataset
+    X, y = datasets.blobs(8, centers=2, seed=0)
+    loader = DataLoader(TensorDataset(Tensor(X), Tensor(y)), batch_size=4)
+    model = Sequential(Linear(2, 2))
+    opt = nn.optim.SGD(model.parameters(), lr=0.1)
+    for options in (dict(batch_size=4), dict(shuffle=False)):
+        with pytest.raises(ValueError, match="give batch_size and shuffle to the DataLoader"):
+            nn.fit(model, CrossEntropyLoss(), opt, loader, progress=False, **options)
+    with pytest.raises(TypeError, match="feeds Tensor models"):
+        scalar = nn.MLP(2, [2], seed=0)
+        nn.fit(scalar, nn.cross_entropy, nn.optim.SGD(scalar.parameters(), lr=0.1), loader,
+               progress=False)
+    with pytest.raises(TypeError, match=r"\(inputs, targets\) batches"):
+        nn.fit(model, CrossEntropyLoss(), opt, DataLoader(Tensor(X), batch_size=4),
+               progress=False)
+
+
+def test_lr_finder_and_early_stopping_restore_tensor_weights():
+    X, y = datasets.blobs(30, centers=2, seed=2)
+    model = Sequential(Linear(2, 4), ReLU(), Linear(4, 2))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    nn.lr_finder(model, CrossEntropyLoss(), nn.optim.SGD, (X, y), steps=10)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v, before[k])
+    stopper = nn.EarlyStopping(patience=1, restore_best=True)
+    hist = nn.fit(model, CrossEntropyLoss(), nn.optim.SGD(model.parameters(), lr=5.0), (X, y),
+                  val=(X, y), epochs=30, callbacks=[stopper], progress=False, seed=0)
+    best = nn.evaluate(model, CrossEntropyLoss(), (X, y))["loss"]
+    assert best == pytest.approx(min(hist.val_loss), rel=1e-5)

@@ -18,6 +18,9 @@ from autograd import Value, local_derivatives, topological_order
 from autograd.mode import module_scope
 
 FIXTURES = Path(__file__).parent / "fixtures" / "viz"
+# Many tests here draw a graph before backward() on purpose; the warning that brings has
+# its own tests (test_warning_*).
+pytestmark = pytest.mark.filterwarnings("ignore::viz.NoBackwardWarning")
 
 
 # ---- the three teaching graphs ----------------------------------------------------------
@@ -242,7 +245,8 @@ def _node_label(source: str, title: str) -> str:
 
 
 @pytest.mark.parametrize("grad,kind", [(0.5, "positive"), (-0.5, "negative"),
-                                        (1e-7, "vanishing"), (0.0, "vanishing"),
+                                        (1e-7, "vanishing"), (-1e-300, "vanishing"),
+                                        (0.0, "zero"), (-0.0, "zero"),
                                         (5e3, "exploding"), (math.nan, "nonfinite"),
                                         (-math.inf, "nonfinite")])
 def test_gradient_colour_kinds(grad, kind):
@@ -256,6 +260,9 @@ def test_gradient_colour_kinds(grad, kind):
     assert f'BGCOLOR="{style.fill}"' in label
     if kind == "vanishing":
         assert 'STYLE="rounded,dashed"' in label
+    if kind == "zero":                     # exactly 0 is not vanishing: white, solid frame
+        assert 'STYLE="rounded"' in label and style.fill == "#ffffff"
+        assert style.fill != viz.theme.grad_style(1e-7).fill
     if kind == "exploding":
         assert ">exploding<" in label and 'BORDER="3"' in label
     if kind == "nonfinite":
@@ -279,14 +286,40 @@ def test_thresholds_are_configurable():
     x.grad = 1e-3
     assert "dashed" not in _node_label(viz.draw(y).source, "x")
     assert "dashed" in _node_label(viz.draw(y, vanishing=1e-2).source, "x")
+    assert "vanishing 0 &lt; |grad| &lt; 0.01" in viz.draw(y, vanishing=1e-2).source
     x.grad = 50.0
     assert ">exploding<" in _node_label(viz.draw(y, exploding=10.0).source, "x")
-    assert "vanishing |grad| &lt; 0.01" in viz.draw(y, vanishing=1e-2).source
+    assert "exploding |grad| &gt; 10" in viz.draw(y, exploding=10.0).source
+
+
+def test_legend_shows_only_the_colours_the_drawing_uses():
+    x = Value(2.0, label="x")
+    y = x * 3.0
+    y.backward()
+    source = viz.draw(y).source
+    assert "grad &gt; 0" in source and "grad &lt; 0" not in source
+    for absent in ("vanishing", "exploding", "NaN / inf", "grad = 0 exactly", "parameter"):
+        assert absent not in source, absent
+    x.grad = 0.0                          # as when an input is 0: exactly zero, not vanishing
+    source = viz.draw(y).source
+    assert "grad = 0 exactly" in source and "vanishing" not in source
+    x.grad = -1e-9
+    source = viz.draw(y).source
+    assert "vanishing 0 &lt; |grad| &lt; 1e-6" in source and "grad = 0 exactly" not in source
+    assert "grad &lt; 0" not in source     # the only negative gradient is vanishing
+
+
+def test_zero_from_a_zero_input_is_exact_zero_not_vanishing():
+    o = neuron()                           # x2 = 0, so grad(w2) = x2 · 0.5 = 0 exactly
+    o.backward()
+    label = _node_label(viz.draw(o).source, "w2")
+    assert 'BGCOLOR="#ffffff"' in label and "dashed" not in label
 
 
 def test_legend_only_when_colouring_gradients():
     o = neuron()
-    assert "log scale" not in viz.draw(o).source             # before backward
+    with pytest.warns(viz.NoBackwardWarning):
+        assert "log scale" not in viz.draw(o).source         # before backward
     o.backward()
     assert "log scale" in viz.draw(o).source
     plain = viz.draw(o, color=False).source
@@ -374,7 +407,8 @@ def test_several_outputs_in_one_drawing():
 
 def test_show_grad_forced():
     o = neuron()
-    assert "grad</TD>" in viz.draw(o, show_grad=True).source     # zeros, before backward
+    with pytest.warns(viz.NoBackwardWarning):
+        assert "grad</TD>" in viz.draw(o, show_grad=True).source  # zeros, before backward
     o.backward()
     assert "grad</TD>" not in viz.draw(o, show_grad=False).source
 
@@ -410,3 +444,51 @@ def test_cluster_labels_are_escaped():
         y = Value(1.0) * 2
     source = viz.draw(y).source
     assert 'blocks.0.&lt;b&gt;&quot;x&quot; (Weird)' in source
+
+
+# ---- drawing before backward() ---------------------------------------------------------------
+
+def test_warning_before_backward_names_the_output_and_the_fix():
+    o = neuron()
+    with pytest.warns(viz.NoBackwardWarning) as caught:
+        viz.draw(o)
+    assert len(caught) == 1
+    message = str(caught[0].message)
+    assert message == ("draw: backward() has not been called on o; no gradients to show yet: "
+                       "call o.backward() first")
+    assert "\n" not in message
+    assert caught[0].filename == __file__            # reported at the caller's line
+
+
+def test_warning_for_stale_gradients_from_an_earlier_backward():
+    x = Value(2.0, label="x")
+    first = x * 3
+    first.backward()                       # x.grad = 3, from this graph
+    second = x * x
+    second.label = "y"
+    with pytest.warns(viz.NoBackwardWarning, match="stale.*call y.backward"):
+        d = viz.draw(second)
+    assert d.info["show_grad"] is True     # it shows x's old gradient: hence the warning
+
+
+def test_no_warning_after_backward_or_when_asking_for_values_only(recwarn):
+    o = neuron()
+    viz.draw(o, show_grad=False)
+    o.backward()
+    viz.draw(o)
+    viz.draw_modules(o)
+    assert not [w for w in recwarn if issubclass(w.category, viz.NoBackwardWarning)]
+
+
+def test_draw_modules_warns_at_the_callers_line_too():
+    with pytest.warns(viz.NoBackwardWarning) as caught:
+        viz.draw_modules(neuron())
+    assert caught[0].filename == __file__
+    with pytest.raises(TypeError, match="level="):
+        viz.draw_modules(neuron(), collapse=1)
+
+
+def test_bad_options_fail_before_any_warning(recwarn):
+    with pytest.raises(ValueError):
+        viz.draw(neuron(), rankdir="XY")
+    assert not recwarn.list

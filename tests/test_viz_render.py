@@ -31,7 +31,7 @@ def test_rendered_svg_shows_values_gradients_and_edge_labels(program):
     exe = graphviz_pure() if program == "graphviz-pure" else shutil.which("dot")
     if exe is None:
         pytest.skip("system graphviz `dot` is not installed")
-    svg = viz.draw(neuron(backward=True)).render("svg", program=exe)
+    svg = viz.draw(neuron(backward=True)).pipe("svg", program=exe)
     texts = svg_texts(svg)
     for expected in ("x1", "w1", "o", "2.0000", "-3.0000", "0.7071", "6.8814",
                      "-1.5000", "0.5000", "1.0000", "∂ -3", "∂ 2", "∂ 0.5", "tanh", "×"):
@@ -42,11 +42,11 @@ def test_rendered_svg_shows_values_gradients_and_edge_labels(program):
 def test_render_is_deterministic_with_graphviz_pure():
     exe = graphviz_pure()
     d = viz.draw(neuron(backward=True))
-    assert d.render("svg", program=exe) == d.render("svg", program=exe)
+    assert d.pipe("svg", program=exe) == d.pipe("svg", program=exe)
 
 
 def test_png_and_dpi():
-    png = viz.draw(neuron(backward=True)).render("png", program=graphviz_pure())
+    png = viz.draw(neuron(backward=True)).pipe("png", program=graphviz_pure())
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     width = int.from_bytes(png[16:20], "big")
     assert width > 1000            # 144 dpi: sharp enough to read
@@ -88,7 +88,7 @@ def test_no_renderer_error_names_both(monkeypatch, tmp_path):
     monkeypatch.setattr(render.shutil, "which", lambda name: None)
     monkeypatch.setattr(render.sys, "executable", str(tmp_path / "python"))
     with pytest.raises(viz.RendererNotFound) as err:
-        viz.draw(neuron(backward=True)).render("svg")
+        viz.draw(neuron(backward=True)).pipe("svg")
     message = str(err.value)
     assert "`dot`" in message and "graphviz-pure" in message and "pip install" in message
     # Jupyter gets the reason as text instead of a traceback.
@@ -139,7 +139,8 @@ def test_special_characters_render(tmp_path):
     x = Value(1.0, label=label)
     y = x * 2
     y.label = "y"
-    svg = viz.draw(y, title="t <&>").render("svg", program=exe)
+    y.backward()
+    svg = viz.draw(y, title="t <&>").pipe("svg", program=exe)
     texts = [t.replace("\u200b", "") for t in svg_texts(svg)]   # zero-width space after \\
     assert label in texts and "t <&>" in texts
 
@@ -168,7 +169,7 @@ def _check_pdf_structure(pdf: bytes) -> bytes:
 
 def test_pdf_without_system_graphviz_is_a_valid_vector_pdf():
     exe = graphviz_pure()
-    pdf = viz.draw(neuron(backward=True), title="neuron").render("pdf", program=exe)
+    pdf = viz.draw(neuron(backward=True), title="neuron").pipe("pdf", program=exe)
     content = _check_pdf_structure(pdf)
     for text in (b"(x1) Tj", b"(-3.0000) Tj", b"(neuron) Tj", b"(tanh) Tj", b"(0.7071) Tj"):
         assert text in content, text
@@ -219,18 +220,18 @@ def test_pdf_writer_handles_every_drawing_op():
 def test_pdf_prefers_system_dot_when_it_can(monkeypatch):
     calls = []
 
-    def fake_run(source, fmt, program=None, dpi=None):
+    def fake_run(source, fmt, program=None, dpi=None, timeout=None):
         calls.append((fmt, program))
         if fmt == "pdf":
             raise render.RenderError('dot -Tpdf failed (exit 1):\nFormat: "pdf" not recognized')
         return b'{"bb": "0,0,10,10"}'
 
     monkeypatch.setattr(render, "run", fake_run)
-    pdf = viz.draw(neuron(backward=True)).render("pdf", program="/usr/bin/dot")
+    pdf = viz.draw(neuron(backward=True)).pipe("pdf", program="/usr/bin/dot")
     assert calls == [("pdf", "/usr/bin/dot"), ("json", "/usr/bin/dot")]
     assert pdf.startswith(b"%PDF")
     calls.clear()
-    viz.draw(neuron(backward=True)).render("pdf", program="/x/graphviz-pure")
+    viz.draw(neuron(backward=True)).pipe("pdf", program="/x/graphviz-pure")
     assert calls == [("json", "/x/graphviz-pure")]
 
 
@@ -245,3 +246,53 @@ def test_jupyter_display():
     assert bundle["image/svg+xml"] == svg and bundle["text/plain"].startswith("<Drawing: ")
     assert "10 graph nodes" in repr(d)
     assert str(d) == d.source
+
+
+# ---- the time budget and progress -----------------------------------------------------------
+
+def slow_renderer(tmp_path, seconds: float) -> str:
+    """A stand-in graphviz program that takes `seconds`, then prints a tiny SVG."""
+    import sys
+    script = tmp_path / "slow-graphviz"
+    script.write_text(f"#!{sys.executable}\nimport sys, time\nsys.stdin.read()\n"
+                      f"time.sleep({seconds})\nsys.stdout.write('<svg/>')\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+def test_a_render_past_its_budget_is_stopped_with_advice(tmp_path, monkeypatch):
+    import time
+    program = slow_renderer(tmp_path, 30)
+    monkeypatch.setenv("GLASSGRAD_RENDER_BUDGET", "0.5")
+    started = time.monotonic()
+    with pytest.raises(viz.RenderTimeout) as err:
+        viz.draw(neuron(backward=True)).pipe("svg", program=program)
+    assert time.monotonic() - started < 10                 # stopped, not waited for
+    message = str(err.value)
+    assert "\n" not in message and "slow-graphviz took more than 0.5 s" in message
+    assert "max_nodes=" in message and "collapse=" in message
+    assert "GLASSGRAD_RENDER_BUDGET" in message
+    assert (err.value.program, err.value.seconds) == ("slow-graphviz", 0.5)
+    assert isinstance(err.value, viz.RenderError)
+
+
+def test_budget_setting(monkeypatch):
+    monkeypatch.delenv("GLASSGRAD_RENDER_BUDGET", raising=False)
+    assert render.budget() == render.BUDGET == 10.0
+    monkeypatch.setenv("GLASSGRAD_RENDER_BUDGET", "2.5")
+    assert render.budget() == 2.5
+    for bad in ("soon", "0", "-1", "nan"):
+        monkeypatch.setenv("GLASSGRAD_RENDER_BUDGET", bad)
+        with pytest.raises(ValueError, match="GLASSGRAD_RENDER_BUDGET"):
+            render.budget()
+
+
+def test_progress_reports_while_a_render_waits(tmp_path):
+    program = slow_renderer(tmp_path, 0.6)
+    seen = []
+    with render.progress(seen.append):
+        assert render.run("digraph { a }", "svg", program) == b"<svg/>"
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] < 5
+    seen.clear()
+    render.run("digraph { a }", "svg", program)            # outside: nobody is told
+    assert seen == []

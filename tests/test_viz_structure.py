@@ -11,6 +11,8 @@ from autograd import Value, affine
 from autograd.mode import module_scope
 from viz.structure import _module_prefixes, find_clusters
 
+pytestmark = pytest.mark.filterwarnings("ignore::viz.NoBackwardWarning")   # values-only drawings
+
 
 class Stand:
     """A stand-in nn module: only what viz reads (a qualified name and a class name)."""
@@ -160,16 +162,58 @@ def test_edges_between_folded_modules_are_deduplicated():
     assert len(pairs) == len(set(pairs)) == 1
 
 
+def test_layers_read_all_of_the_previous_layer_through_one_junction():
+    """A folded layer's boxes all read every box of the one before: |S| + |D| edges through
+    a junction dot instead of |S| × |D| (which made graphviz crawl), same meaning."""
+    loss, _ = mlp_graph(3, [6, 6, 1])
+    source = viz.draw(loss, collapse=1).source
+    junctions = re.findall(r"^\s*(j\d+) \[shape=point", source, re.M)
+    assert junctions == ["j0", "j1"]       # inputs -> layer 0, layer 0 -> layer 1
+    into = re.findall(r"^\s*(m\d+) -> j1 \[arrowhead=none\]$", source, re.M)
+    out = re.findall(r"^\s*j1 -> (m\d+)$", source, re.M)
+    assert len(into) == len(set(into)) == 6 and len(out) == len(set(out)) == 6
+    assert not set(into) & set(out)
+    assert len(re.findall(r"^\s*x?n\d+ -> j0 \[arrowhead=none\]$", source, re.M)) == 3
+    direct = re.findall(r"^\s*(m\d+) -> (m\d+)$", source, re.M)
+    assert not [e for e in direct if e[0] in into and e[1] in out]   # all through j1
+    assert len(direct) == 6                # layer 1 -> the one output neuron: plain edges
+
+
+def test_folded_outputs_of_one_sign_show_a_signed_range_mixed_show_magnitudes():
+    loss, _ = mlp_graph(2, [3, 1])
+    loss.backward()
+    d = viz.draw(loss, collapse=0)
+    labels = dict(re.findall(r"^\s*(m\d+) \[label=<(.*)>\]$", d.source, re.M))
+    layer = next(label for label in labels.values() if "3 outputs" in label)
+    assert re.search(r"grad -?\d\.\d{4} … -?\d\.\d{4}|\|grad\| ", layer)
+    x = Value(1.0, label="x")
+    a, b = x * 2.0, x * -3.0
+    with module_scope(Layer("layers.0")):
+        p, q = a * 1.0, b * 1.0
+    out = p + q
+    out.backward()
+    source = viz.draw(out, collapse=0).source
+    box = re.search(r"m0 \[label=<(.*)>\]", source).group(1)
+    assert "|grad| 1.0000 … 1.0000" in box or "2 outputs" in box
+    negative = p * -1.0 + q * -1.0
+    negative.backward()
+    source = viz.draw(negative, collapse=0).source
+    box = re.search(r"m0 \[label=<(.*)>\]", source).group(1)
+    assert "grad -1.0000 … -1.0000" in box
+    assert viz.theme.grad_style(-1.0).fill in box              # red: the numbers are negative
+
+
 def test_auto_collapse_of_a_10000_node_mlp():
     loss, n = mlp_graph(16, [50, 50, 1])
     assert n > 10_000
     t = time.perf_counter()
     d = viz.draw(loss)
-    svg = d.render("svg")
+    svg = d.pipe("svg")
     elapsed = time.perf_counter() - t
     assert d.info["collapse"] is not None and d.info["drawn"] <= 300
     assert d.info["dropped"] == 0
-    assert "modules folded" in d.info["note"] and "max_nodes=300" in d.info["note"]
+    assert "modules folded" in d.info["note"] and "under 300 nodes" in d.info["note"]
+    assert "pass collapse= or max_nodes= to see more" in d.info["note"]
     assert "modules folded" in d.source                         # the note is visible
     assert b"nodes folded" in svg
     assert elapsed < 20, elapsed

@@ -33,7 +33,8 @@ def label_of(source: str, title: str) -> str:
 
 def test_tensor_nodes_show_shape_dtype_values_and_grad_norm():
     loss, W, x, h = small_net()
-    before = viz.draw(loss).source
+    with pytest.warns(viz.NoBackwardWarning, match="backward.. has not been called on loss"):
+        before = viz.draw(loss).source
     assert "(3, 2) float64" in label_of(before, "x")
     assert "[[0, 1], [2, 3], [4, 5]]" in label_of(before, "x")          # <= 6 values: all
     assert "min -0.9993  mean 0.258  max 1" in label_of(before, "h")    # 9 values: summary
@@ -44,6 +45,12 @@ def test_tensor_nodes_show_shape_dtype_values_and_grad_norm():
     assert f"norm {norm:.4f}" in label_of(after, "W")
     assert ">None<" in label_of(after, "x")                              # needs no grad
     assert "() float64" in label_of(after, "loss")
+
+
+def test_no_warning_for_a_tensor_that_needs_no_gradient(recwarn):
+    x = Tensor(np.arange(3.0), label="x")
+    viz.draw((x * 2).sum())                       # nothing requires grad: backward() cannot run
+    assert not [w for w in recwarn if issubclass(w.category, viz.NoBackwardWarning)]
 
 
 def test_parameters_are_visibly_distinct():
@@ -94,12 +101,13 @@ def test_tensor_backward_steps_final_frame_matches_backward():
         g_full = shown.search(label_of(full, title))
         g_last = shown.search(label_of(last, title))
         assert g_full.group(0) == g_last.group(0), title
-    assert len(steps) == len(topological_order(loss)) == 5
+    assert len(topological_order(loss)) == 5 and len(steps) == 4   # the seed and 3 ops
+    assert ">None<" in label_of(last, "x")                    # x needs no gradient
 
 
 def test_tensor_layers_cluster_by_module():
     torch_like = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 1))
-    out = torch_like(Tensor(np.ones((2, 3)), label="x"))
+    out = torch_like(Tensor(np.ones((2, 3), np.float32), label="x"))
     loss = out.sum()
     loss.backward()
     source = viz.draw(loss).source
@@ -150,7 +158,7 @@ def test_stand_in_nodes_with_array_and_scalar_data():
 
 def test_a_loss_module_does_not_adopt_the_model_clusters():
     model = nn.Sequential(nn.Linear(3, 2), nn.ReLU(), nn.Linear(2, 1))
-    x = Tensor(np.ones((4, 3)), label="x")
+    x = Tensor(np.ones((4, 3), np.float32), label="x")
     loss = nn.MSELoss()(model(x), Tensor(np.zeros((4, 1)), label="y"))
     loss.backward()
     source = viz.draw(loss).source
@@ -167,3 +175,28 @@ def test_a_loss_module_does_not_adopt_the_model_clusters():
     # x is an input: it is not pulled into the first layer's box
     first_layer = source[linear:source.index("  }", linear)]
     assert "<B>x</B>" not in first_layer and "<B>weight</B>" in first_layer
+
+
+class Blocking(Node):
+    """A stand-in op whose backward passes no gradient to its input (a custom Function may
+    return None for an input): backward_steps must not wait for it."""
+
+    __slots__ = ()
+
+    def _seed_gradient(self, gradient, create_graph):
+        return np.ones_like(self.raw_data)
+
+    def _vjp(self, g, create_graph):
+        return [None] * len(self._parents)
+
+
+def test_steps_past_a_node_no_gradient_reaches():
+    leaf = Node(np.ones(2), label="leaf")
+    middle = Blocking(np.ones(2), (leaf,), op="block", label="middle")
+    out = Blocking(np.ones(2), (middle,), op="block", label="out")
+    steps = viz.backward_steps(out)
+    assert len(steps) == 2                        # the seed, out; middle passes nothing on
+    last = steps.frames[-1].source
+    for title in ("middle", "leaf"):
+        assert ">None<" in label_of(last, title)
+    assert ">?<" not in last

@@ -1,7 +1,8 @@
 """Drawings of glassgrad graphs: values, gradients, local derivatives, module structure.
 
 Rendering needs no system packages: the `graphviz-pure` program comes with the wheel
-(a system Graphviz `dot` is used instead when installed).
+(a system Graphviz `dot` is used instead when installed). `draw` is a drop-in for
+micrograd's `draw_dot(root, format='svg', rankdir='LR')`, and `trace` for its `trace`.
 
 >>> from autograd import Value
 >>> import viz
@@ -9,18 +10,19 @@ Rendering needs no system packages: the `graphviz-pure` program comes with the w
 >>> y = (x * w).tanh(); y.label = "y"; y.backward()
 >>> d = viz.draw(y, title="a neuron")          # viz.draw(y).save("neuron.svg") writes a file
 >>> steps = viz.backward_steps(y)              # .save("steps.html"): one page with a slider
->>> len(steps.frames)
-4
+>>> len(steps.frames)                          # the seed, then the two ops
+3
 """
-from .draw import draw, draw_modules
+from .draw import NoBackwardWarning, draw, draw_modules, trace
 from .drawing import Drawing
 from .plots import (descent_path, plot_decision_boundary, plot_gradient_flow,
                     plot_learning_curves, plot_loss_surface, plot_lr_finder)
-from .render import RenderError, RendererNotFound, find_renderer
-from .steps import BackwardSteps, backward_steps
+from .render import RenderError, RendererNotFound, RenderTimeout, find_renderer
+from .steps import BackwardSteps, TooManyFrames, backward_steps
 from .theme import EXPLODING, VANISHING
 
-__all__ = ["draw", "draw_modules", "Drawing", "backward_steps", "BackwardSteps",
-           "VANISHING", "EXPLODING", "RendererNotFound", "RenderError", "find_renderer",
+__all__ = ["draw", "draw_modules", "trace", "Drawing", "backward_steps", "BackwardSteps",
+           "TooManyFrames", "NoBackwardWarning", "VANISHING", "EXPLODING", "RendererNotFound",
+           "RenderError", "RenderTimeout", "find_renderer",
            "plot_learning_curves", "plot_gradient_flow", "plot_decision_boundary",
            "plot_loss_surface", "descent_path", "plot_lr_finder"]

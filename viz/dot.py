@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import math
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
 from autograd.scalar_rules import RULES, local_derivatives
 
 from . import labels, theme
+from .node import data_of
+from .shared import Copies, copy_name
 from .structure import Cluster, Plan, is_parameter
 from .text import (fmt, grad_magnitude, grad_text, html, is_array, quoted, shape_text, short,
                    values_text)
@@ -30,7 +32,7 @@ def _tensor_rules() -> dict:
 def op_symbol(node: Any) -> str:
     """How the op is shown: the rule table's symbol ('×', 'tanh', '@'), else its name."""
     op = node.op
-    rule = (_tensor_rules() if is_array(node.raw_data) else RULES).get(op)
+    rule = (_tensor_rules() if is_array(data_of(node)) else RULES).get(op)
     return getattr(rule, "symbol", "") or op
 
 
@@ -38,14 +40,34 @@ COMPACT = 400      # drawings with more items use text labels instead of tables
 
 
 class Frame:
-    """Gradients part-way through a backward pass (see `viz.steps`)."""
+    """Gradients part-way through a backward pass (see `viz.steps`).
 
-    __slots__ = ("state", "focus", "caption")
+    The steps page lays its graph out once: it passes `texts` (each node's widest grad
+    text over all frames, so the boxes fit every frame) and `kinds` (every colour any
+    frame uses, for the key).
+    """
 
-    def __init__(self, state: List[str], focus: int, caption: List[str]) -> None:
+    __slots__ = ("state", "focus", "caption", "texts", "kinds")
+
+    def __init__(self, state: List[str], focus: int, caption: List[str],
+                 texts: Optional[List[str]] = None, kinds: Sequence[str] = ()) -> None:
         self.state = state        # per node: 'unknown' | 'partial' | 'final'
-        self.focus = focus        # node being processed
+        self.focus = focus        # node being processed (-1: none)
         self.caption = caption    # lines shown under the title
+        self.texts = texts
+        self.kinds = set(kinds)
+
+
+class Look(NamedTuple):
+    """How a node looks for a gradient state, before focus, highlight and copy marks."""
+    text: Optional[str]            # the grad row ('?', '-1.5000 so far'); None: no grad row
+    color: Optional[str]           # the grad row's text colour (None: the default)
+    style: Optional[theme.GradStyle]
+    fill: str
+    border: str
+    width: int
+    dashed: bool                   # a vanishing gradient
+    tag: str                       # 'exploding', 'NaN', 'inf' or ''
 
 
 class Resolved:
@@ -78,85 +100,116 @@ class Writer:
     def __init__(self, nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
                  grads: Sequence[Any], plan: Plan, clusters: List[Cluster],
                  cluster_of: List[int], opts: Resolved, frame: Optional[Frame],
-                 param_names: Optional[Dict[int, str]] = None) -> None:
+                 param_names: Optional[Dict[int, str]] = None,
+                 copies: Optional[Copies] = None) -> None:
         self.nodes, self.parents, self.roots = nodes, parents, set(roots)
+        self.copies = copies if copies is not None else Copies()
         self.grads, self.plan, self.clusters, self.cluster_of = grads, plan, clusters, cluster_of
         self.opts, self.frame = opts, frame
         self.param_names = param_names or {}
-        self.compact = plan.count > COMPACT
+        self.compact = plan.count + len(self.copies) > COMPACT
         self.kinds: set = set()
         self.params = False
         self.labelled_edges = False
+        self.cut_uses: List[str] = []      # copies of the cut-off box that edges go into
+        self.junctions: List[str] = []     # where bundled edges between modules meet
 
     # ---- nodes -----------------------------------------------------------------------------
-    def _grad_shown(self, i: int) -> tuple:
-        """(text or None, text colour or None, style) for node i's gradient row."""
-        opts = self.opts
-        if not opts.show_grad:
-            return None, None, None
-        state = self.frame.state[i] if self.frame else "final"
-        g = self.grads[i]
-        if state == "unknown":
-            return "?", theme.MUTED, None
-        if g is None:
-            return "None", theme.MUTED, None
-        style = _style(g, opts) if opts.color else None
-        color = theme.MUTED if state == "partial" else None
-        text = grad_text(g) + (" so far" if state == "partial" else "")
-        return text, color, style
+    def is_param(self, i: int) -> bool:
+        return i in self.param_names or is_parameter(self.nodes[i])
 
-    def value_node(self, i: int) -> List[str]:
-        node, opts = self.nodes[i], self.opts
-        leaf = not self.parents[i]
-        param = i in self.param_names or is_parameter(node)
-        self.params |= param
-        title = node.label or self.param_names.get(i, "")
-        if not title and self.frame is not None:
-            title = f"#{i}"        # backward_steps captions name unlabelled nodes this way
-        is_root = i in self.roots
-        op = "" if leaf else op_symbol(node)
-        merged = opts.merge_ops and op
-        gtext, gcolor, style = self._grad_shown(i)
-        on_path = opts.on_path is not None and opts.on_path[i]
-        focus = self.frame is not None and self.frame.focus == i
-        data = node.raw_data
+    def look(self, i: int, state: str, g: Any) -> Look:
+        """Node i's grad text and colours when its gradient is `g` in `state` ('unknown',
+        'partial' or 'final'): drawings and the steps page both ask this."""
+        opts = self.opts
+        text = color = style = None
+        if opts.show_grad:
+            if state == "unknown":
+                text, color, style = "?", theme.MUTED, theme.UNKNOWN
+            elif g is None:
+                text, color = "None", theme.MUTED
+            else:
+                style = _style(g, opts) if opts.color else None
+                color = theme.MUTED if state == "partial" else None
+                text = grad_text(g) + (" so far" if state == "partial" else "")
+        param, is_root = self.is_param(i), i in self.roots
         if style is not None:
-            self.kinds.add(style.kind)
-            fill, border, width = style.fill, style.border, 1
-            if style.kind in ("exploding", "nonfinite"):
-                width = 3
+            fill, border = style.fill, style.border
+            width = 3 if style.kind in ("exploding", "nonfinite") else 1
         else:
-            fill, border, width = _plain_fill(is_root, param, leaf), "#4a4a4a", 1
+            fill, border, width = _plain_fill(is_root, param, not self.parents[i]), "#4a4a4a", 1
         if param:
             border, width = theme.PARAM_PEN, max(width, 2)
         if is_root:
+            width = max(width, 2)
+        dashed = style is not None and style.kind == "vanishing"
+        tag = style.tag if style is not None and style.kind in ("exploding", "nonfinite") else ""
+        return Look(text, color, style, fill, border, width, dashed, tag)
+
+    def _grad_shown(self, i: int) -> tuple:
+        """(text or None, text colour or None, style or None) for node i's gradient row."""
+        look = self.look(i, self.frame.state[i] if self.frame else "final", self.grads[i])
+        return look.text, look.color, look.style
+
+    def title(self, i: int) -> str:
+        """A node's name in the drawing: its label or parameter name; an unlabelled node
+        gets its number (#5, as backward_steps' captions call it) when it needs a name."""
+        title = self.nodes[i].label or self.param_names.get(i, "")
+        if not title and (self.frame is not None or i in self.copies.uses):
+            title = f"#{i}"
+        return title
+
+    def value_node(self, i: int, consumer: Optional[int] = None) -> List[str]:
+        """DOT lines of node i (and its op node), or of its copy beside `consumer`."""
+        node, opts = self.nodes[i], self.opts
+        param = self.is_param(i)
+        self.params |= param
+        title = self.title(i)
+        op = "" if not self.parents[i] else op_symbol(node)
+        merged = opts.merge_ops and op
+        look = self.look(i, self.frame.state[i] if self.frame else "final", self.grads[i])
+        gtext, style = look.text, look.style
+        if self.frame is not None and self.frame.texts is not None and gtext is not None:
+            gtext = self.frame.texts[i]
+        on_path = opts.on_path is not None and opts.on_path[i]
+        focus = self.frame is not None and self.frame.focus == i and consumer is None
+        uses = self.copies.uses.get(i)
+        note = "" if uses is None else (f"copy · used {uses}×" if consumer is not None
+                                        else f"used {uses}×")
+        data = data_of(node)
+        if style is not None:
+            self.kinds.add(style.kind)
+        fill, border, width = look.fill, look.border, look.width
+        if consumer is not None:
             width = max(width, 2)
         if on_path:
             border, width = theme.HIGHLIGHT, 3
         if focus:
             border, width = theme.FOCUS, 4
-        dashed = style is not None and style.kind == "vanishing"
-        tag = style.tag if style is not None and style.kind in ("exploding", "nonfinite") else ""
+        name = f"n{i}" if consumer is None else copy_name(i, consumer)
         if self.compact:
-            label = self._compact(title, op if merged else "", param, data, gtext, tag, style)
-            extra = "rounded,filled,dashed" if dashed else "rounded,filled"
-            out = [f'n{i} [shape=box style="{extra}" fillcolor="{fill}" color="{border}" '
+            label = self._compact(title, op if merged else "", param, note, data, gtext,
+                                  look.tag, style)
+            extra = ("rounded,filled,dotted" if consumer is not None else
+                     "rounded,filled,dashed" if look.dashed else "rounded,filled")
+            out = [f'{name} [shape=box style="{extra}" fillcolor="{fill}" color="{border}" '
                    f"penwidth={width} margin=\"0.05,0.02\" label={label}]"]
         else:
             rows = []
-            if title or merged or param:
-                rows.append(labels.header(title, op if merged else "", param))
+            if title or merged or param or note:
+                rows.append(labels.header(title, op if merged else "", param, note))
             if is_array(data):
                 rows.append(labels.note_row(f"{shape_text(data)} {html(str(data.dtype))}"))
                 rows.append(labels.note_row(values_text(data), theme.TEXT))
                 if gtext is not None:
-                    rows.append(labels.row("grad", gtext, gcolor))
+                    rows.append(labels.row("grad", gtext, look.color))
             else:
-                rows.extend(labels.value_rows(fmt(data), gtext, gcolor))
-            if tag:
-                rows.append(labels.tag_row(tag, style.text))
-            out = [f"n{i} [label={labels.table(rows, fill, border, width, dashed)}]"]
-        if op and not merged:
+                rows.extend(labels.value_rows(fmt(data), gtext, look.color))
+            if look.tag:
+                rows.append(labels.tag_row(look.tag, style.text))
+            box = labels.table(rows, fill, border, width, look.dashed, dotted=consumer is not None)
+            out = [f"{name} [label={box}]"]
+        if op and not merged and consumer is None:
             shape = "circle" if len(op) <= 2 else "ellipse"
             extra = ""
             if focus:
@@ -168,12 +221,12 @@ class Writer:
         return out
 
     @staticmethod
-    def _compact(title: str, op: str, param: bool, data: Any, gtext: Optional[str], tag: str,
-                 style: Optional[theme.GradStyle]) -> str:
+    def _compact(title: str, op: str, param: bool, note: str, data: Any, gtext: Optional[str],
+                 tag: str, style: Optional[theme.GradStyle]) -> str:
         """Text lines instead of a table: big drawings lay out ~20% faster this way."""
         lines = []
         head = " ".join(x for x in (html(op, 16), f"<B>{html(title)}</B>" if title else "",
-                                    "<I>param</I>" if param else "") if x)
+                                    "<I>param</I>" if param else "", html(note)) if x)
         if head:
             lines.append(head)
         if is_array(data):
@@ -210,8 +263,7 @@ class Writer:
         n = len(self.nodes)
         c = item - n
         cl = self.clusters[c]
-        params = sum(1 for i in members
-                     if i in self.param_names or is_parameter(self.nodes[i]))
+        params = sum(1 for i in members if self.is_param(i))
         self.params |= params > 0
         count = f"{len(members):,} nodes folded" + (f" · {params:,} parameters" if params else "")
         rows = [f'<TR><TD COLSPAN="2"><B>{html(cl.label, 60)}</B></TD></TR>',
@@ -220,7 +272,7 @@ class Writer:
         if len(outputs) == 1:
             o = outputs[0]
             gtext, gcolor, style = self._grad_shown(o)
-            data = self.nodes[o].raw_data
+            data = data_of(self.nodes[o])
             shown = values_text(data) if is_array(data) else fmt(data)
             rows.extend(labels.value_rows(shown, gtext, gcolor))
         else:
@@ -230,13 +282,8 @@ class Writer:
                          if self.grads[o] is not None
                          and (self.frame is None or self.frame.state[o] != "unknown")]
                 if known:
-                    mags = [grad_magnitude(g)[0] for g in known]
-                    rows.append(labels.note_row(
-                        f"|grad| {fmt(min(mags))} … {fmt(max(mags))}", theme.TEXT))
-                    if self.opts.color:
-                        worst = max(range(len(known)),
-                                    key=lambda k: math.inf if mags[k] != mags[k] else mags[k])
-                        style = _style(known[worst], self.opts)
+                    row, style = self._grad_range(known)
+                    rows.append(labels.note_row(row, theme.TEXT))
         if style is not None:
             self.kinds.add(style.kind)
             fill, border = style.fill, style.border
@@ -250,6 +297,24 @@ class Writer:
         dashed = style is not None and style.kind == "vanishing"
         return f"m{c} [label={labels.table(rows, fill, border, width, dashed)}]"
 
+    def _grad_range(self, grads: List[Any]) -> tuple:
+        """(text, style) for the gradients of a folded module's outputs: a signed range
+        when they share a sign, else the |grad| range coloured as mixed signs (never red
+        or blue for numbers shown without their sign); the colour step is the largest's."""
+        mags, signs = zip(*(grad_magnitude(g) for g in grads))
+        kinds = set(signs)
+        kind = kinds.pop() if len(kinds) == 1 else "mixed"
+        big = max(mags, key=lambda m: math.inf if m != m else m)
+        if kind == "mixed":
+            text = f"|grad| {fmt(min(mags))} … {fmt(big)}"
+        else:
+            sign = -1.0 if kind == "negative" else 1.0
+            ends = sorted((sign * min(mags), sign * big))
+            text = f"grad {fmt(ends[0])} … {fmt(ends[1])}"
+        if not self.opts.color:
+            return text, None
+        return text, theme.grad_style(big, kind, self.opts.vanishing, self.opts.exploding)
+
     # ---- edges -----------------------------------------------------------------------------
     def edges(self) -> List[str]:
         n = len(self.nodes)
@@ -258,6 +323,7 @@ class Writer:
         on_path = opts.on_path
         focus = self.frame.focus if self.frame else -1
         out: List[str] = []
+        between: Dict[str, Dict[str, str]] = {}     # folded module -> its sources
         seen = set()
         dim = f' color="{theme.EDGE_DIM}"' if on_path is not None else ""
         hot = f' color="{theme.HIGHLIGHT}" penwidth=2.5'
@@ -274,7 +340,7 @@ class Writer:
                     attrs = f' color="{theme.FOCUS}" penwidth=3'
                 out.append(f"n{i}_op -> n{i}" + (f" [{attrs.strip()}]" if attrs else ""))
             derivs = None
-            if single and opts.edge_labels and not is_array(node.raw_data):
+            if single and opts.edge_labels and not is_array(data_of(node)):
                 try:
                     derivs = local_derivatives(node)
                 except (KeyError, AttributeError, TypeError, ValueError, ArithmeticError):
@@ -283,7 +349,14 @@ class Writer:
                 b = item_of[p]
                 if b == a and not single:
                     continue          # inside a folded module
-                src = self._name(b)
+                src = (self.copies.edge_from(b, i) if single and (b == p or b < 0)
+                       else self._name(b))
+                if a < 0:
+                    # Into the cut-off part: a copy of its placeholder right beside the
+                    # source, so these edges never pull it (and its edges) across the drawing.
+                    dst = f"more_{src}"
+                    if dst not in self.cut_uses:
+                        self.cut_uses.append(dst)
                 if not (single and 0 <= b < n):
                     if (src, dst) in seen:
                         continue
@@ -296,7 +369,35 @@ class Writer:
                     attrs.append(f'color="{theme.FOCUS}" fontcolor="{theme.FOCUS}" penwidth=3')
                 elif on_path is not None:
                     attrs.append(hot.strip() if on_path[i] and on_path[p] else dim.strip())
-                out.append(f"{src} -> {dst}" + (f" [{' '.join(attrs)}]" if attrs else ""))
+                if a >= n:
+                    between.setdefault(dst, {})[src] = " ".join(attrs)
+                else:
+                    out.append(f"{src} -> {dst}" + (f" [{' '.join(attrs)}]" if attrs else ""))
+        return out + self._bundled(between)
+
+    def _bundled(self, between: Dict[str, Dict[str, str]]) -> List[str]:
+        """Edges into folded modules. Boxes that all read the same several sources (the
+        neurons of one layer reading all of the previous layer's) get those edges through
+        one junction dot: |S| + |D| edges instead of |S| × |D|, exactly the same meaning."""
+        groups: Dict[tuple, List[str]] = {}
+        for dst, sources in between.items():
+            groups.setdefault(tuple(sources), []).append(dst)
+        out: List[str] = []
+        for sources, dsts in groups.items():
+            s, d = len(sources), len(dsts)
+            if s < 2 or d < 2 or s * d < 2 * (s + d):
+                out.extend(f"{src} -> {dst}" + (f" [{between[dst][src]}]"
+                                                 if between[dst][src] else "")
+                           for dst in dsts for src in sources)
+                continue
+            junction = f"j{len(self.junctions)}"
+            self.junctions.append(junction)
+            out.extend(f"{src} -> {junction} [arrowhead=none"
+                       + (f" {between[dsts[0]][src]}]" if between[dsts[0]][src] else "]")
+                       for src in sources)
+            out.extend(f"{junction} -> {dst}" + (f" [{between[dst][sources[0]]}]"
+                                                 if between[dst][sources[0]] else "")
+                       for dst in dsts)
         return out
 
     def _name(self, item: int) -> str:
@@ -315,16 +416,31 @@ class Writer:
             if a == i:
                 c = self.cluster_of[i]
                 buckets.setdefault(c if c in open_ else -1, []).extend(self.value_node(i))
+        for p, users in self.copies.copies_of.items():
+            if p < 0:
+                continue              # copies of the cut-off placeholder: below
+            for i in users:
+                # Beside its consumer; inside a module box only if the node belongs there too.
+                c = self.cluster_of[p] if self.cluster_of[p] == self.cluster_of[i] else -1
+                buckets.setdefault(c if c in open_ else -1, []).extend(self.value_node(p, i))
         outputs = self.group_outputs() if plan.members else {}
         for a in sorted(plan.members):
             parent = clusters[a - n].parent
             buckets.setdefault(parent if parent in open_ else -1, []).append(
                 self.summary_node(a, plan.members[a], outputs.get(a, [])))
-        if plan.dropped:
-            buckets.setdefault(-1, []).append(
-                f'more [shape=note style=filled fillcolor="#f3f3f3" color="#9e9e9e" '
-                f'fontcolor="{theme.MUTED}" label="… {plan.dropped:,} more nodes\\n(not drawn)"]')
         edges = self.edges()
+        buckets.setdefault(-1, []).extend(
+            f'{j} [shape=point width=0.08 color="{theme.EDGE}"]' for j in self.junctions)
+        if plan.dropped:
+            # The placeholder, and a dotted copy of it beside each far node it feeds and
+            # each node that feeds it.
+            names = (["more"] + [copy_name(-1, i) for i in self.copies.copies_of.get(-1, ())]
+                     + self.cut_uses)
+            for k, name in enumerate(names):
+                buckets.setdefault(-1, []).append(
+                    f'{name} [shape=note style="filled{",dotted" if k else ""}" '
+                    f'fillcolor="#f3f3f3" color="#9e9e9e" fontcolor="{theme.MUTED}" '
+                    f'label="… {plan.dropped:,} more nodes\\n(not drawn)"]')
 
         body = ["  " + line for line in buckets.get(-1, [])]
         children: Dict[int, List[int]] = {c: [] for c in plan.open}
@@ -363,6 +479,22 @@ class Writer:
         ]
         return "\n".join(head + body + ["}"]) + "\n"
 
+    def _notes(self) -> List[str]:
+        """Small lines under the key that explain what else the drawing shows."""
+        notes = []
+        if self.labelled_edges:
+            notes.append("edge label = local derivative ∂out/∂in" + (
+                ";  grad = Σ (edge label × grad of the node it feeds)"
+                if self.opts.show_grad else ""))
+        if any(p >= 0 for p in self.copies.uses):
+            notes.append(f'<FONT COLOR="{theme.COPY_NOTE}">copy · used k×</FONT>: a node used '
+                         "by k ops is drawn again (dotted) beside its far uses; it is one "
+                         "node, and every copy shows its total grad")
+        if self.frame is not None:
+            notes.append(f'<FONT COLOR="{theme.FOCUS}"><B>green</B></FONT>: the node being '
+                         "processed;  so far: still waiting for contributions")
+        return notes
+
     def _graph_label(self) -> str:
         """Title, captions, notes and the colour key, as one table above the drawing."""
         opts = self.opts
@@ -372,9 +504,6 @@ class Writer:
             texts.append(f'<FONT POINT-SIZE="15"><B>{html(opts.title, 120)}</B></FONT>')
         if self.frame is not None:
             texts.extend(_wrapped(line, theme.TEXT) for line in self.frame.caption)
-            texts.append(f'<FONT POINT-SIZE="9" COLOR="{theme.MUTED}"><FONT COLOR="{theme.FOCUS}">'
-                         "<B>green</B></FONT>: the node being processed;  grad ?: not reached "
-                         "yet;  so far: still waiting for contributions</FONT>")
         if self.plan.note:
             texts.append(_wrapped(self.plan.note, "#a04000"))
         if opts.on_path is not None:
@@ -382,19 +511,16 @@ class Writer:
                          f"from {html(opts.highlight_name)} to the output")
         rows = [f'<TR><TD ALIGN="LEFT" BALIGN="LEFT" COLSPAN="{span}">{t}</TD></TR>'
                 for t in texts]
-        if opts.color and opts.show_grad and self.kinds:
-            kinds = {"positive", "negative"} | self.kinds
-            key = labels.legend(opts.vanishing, opts.exploding, sorted(kinds),
-                                self.labelled_edges, self.params)
+        kinds = self.kinds | (self.frame.kinds if self.frame is not None else set())
+        if opts.color and opts.show_grad and kinds:
+            key = labels.legend(opts.vanishing, opts.exploding, sorted(kinds), self.params)
             # graphviz stretches a nested table to its cell; empty filler cells take most
             # of the extra width when a caption above is wider than the key.
             rows.append('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '
                         'CELLPADDING="0">' + "".join(key) + "</TABLE></TD>"
                         + "<TD></TD>" * _FILLERS + "</TR>")
-        elif self.labelled_edges:
-            rows.append(f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="9" '
-                        f'COLOR="{theme.MUTED}">edge label = local derivative ∂out/∂in'
-                        "</FONT></TD></TR>")
+        rows.extend(f'<TR><TD ALIGN="LEFT" COLSPAN="{span}"><FONT POINT-SIZE="9" '
+                    f'COLOR="{theme.MUTED}">{note}</FONT></TD></TR>' for note in self._notes())
         if not rows:
             return ""
         return (' label=<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="1">'

@@ -7,11 +7,15 @@
 >>> d = viz.draw(y)
 >>> "grad" in d.source and "∂ 3" in d.source      # gradients and local derivatives shown
 True
+
+micrograd's notebooks call `draw_dot(root, format='svg', rankdir='LR')`; `draw` takes the
+same arguments in the same places, so `from viz import draw as draw_dot` is a drop-in.
 """
 from __future__ import annotations
 
 import math
-from typing import Any, List, Optional, Sequence
+import warnings
+from typing import Any, List, Optional, Sequence, Set, Tuple
 
 import numpy as np
 
@@ -19,11 +23,17 @@ from autograd.graph import topological_order
 
 from .dot import Frame, Resolved, Writer
 from .drawing import Drawing
+from .node import grad_of
+from .shared import plan_copies
 from .structure import plan as make_plan
 from .theme import EXPLODING, VANISHING
 
 RANKDIRS = ("LR", "TB")
 SMALL = 60          # edge labels and separate op nodes up to this many drawn nodes
+
+
+class NoBackwardWarning(UserWarning):
+    """A graph is drawn whose output has no gradient yet: backward() was not called on it."""
 
 
 class GraphView:
@@ -48,7 +58,7 @@ class GraphView:
         self.roots = [index[id(r)] for r in roots]
 
     def user_grads(self) -> List[Any]:
-        return [n.raw_grad for n in self.nodes]
+        return [grad_of(n) for n in self.nodes]
 
 
 def has_gradients(grads: Sequence[Any]) -> bool:
@@ -62,6 +72,30 @@ def has_gradients(grads: Sequence[Any]) -> bool:
         elif g != 0:
             return True
     return False
+
+
+def _is_zero(g: Any) -> bool:
+    return g is None or not has_gradients([g])
+
+
+def _warn_before_backward(view: GraphView, grads: Sequence[Any]) -> None:
+    """One line when no output has a gradient: micrograd's draw_dot then shows grad 0 on
+    every node, the most common beginner mistake; here the cause is named."""
+    if not all(_is_zero(grads[r]) for r in view.roots):
+        return
+    if not any(getattr(view.nodes[r], "requires_grad", True) for r in view.roots):
+        return                  # a tensor no gradient can reach: backward() is not the fix
+    root = view.nodes[view.roots[0]]
+    name = root.label or "the output"
+    call = f"{root.label}.backward()" if root.label.isidentifier() else "backward()"
+    if has_gradients(grads):
+        what = (f"the gradients shown are left over from an earlier backward() (stale): call "
+                f"{call} first")
+    else:
+        what = f"no gradients to show yet: call {call} first"
+    # Reported at the user's line: user -> draw/draw_modules -> _draw -> here.
+    warnings.warn(f"draw: backward() has not been called on {name}; {what}",
+                  NoBackwardWarning, stacklevel=4)
 
 
 def _check_bool(name: str, value: Any) -> Optional[bool]:
@@ -94,13 +128,14 @@ def _on_path(view: GraphView, highlight: Any) -> tuple:
     return on, name
 
 
-def build(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
-          show_grad: Optional[bool] = None, edge_labels: Optional[bool] = None,
-          merge_ops: Optional[bool] = None, color: bool = True, vanishing: float = VANISHING,
-          exploding: float = EXPLODING, highlight: Any = None, collapse: Optional[int] = None,
-          max_nodes: int = 300, title: Optional[str] = None,
-          frame: Optional[Frame] = None) -> Drawing:
-    """`draw` on a prepared `GraphView` with given gradients (used by backward_steps too)."""
+def prepare(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
+            show_grad: Optional[bool] = None, edge_labels: Optional[bool] = None,
+            merge_ops: Optional[bool] = None, color: bool = True, vanishing: float = VANISHING,
+            exploding: float = EXPLODING, highlight: Any = None, collapse: Optional[int] = None,
+            max_nodes: int = 300, title: Optional[str] = None,
+            frame: Optional[Frame] = None) -> Writer:
+    """The options checked and resolved, the plan made: a `Writer` ready to write DOT for
+    a prepared `GraphView` with given gradients (draw and backward_steps use it)."""
     rankdir = rankdir.upper() if isinstance(rankdir, str) else rankdir
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw: rankdir must be 'LR' (left to right) or 'TB' (top to "
@@ -135,27 +170,39 @@ def build(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
         merge_ops=not small if merge_ops is None else merge_ops,
         color=bool(color), vanishing=float(vanishing), exploding=float(exploding),
         on_path=on_path, highlight_name=highlight_name, title=title, max_nodes=max_nodes)
-    writer = Writer(view.nodes, view.parents, view.roots, grads, plan, clusters, cluster_of,
-                    opts, frame, param_names)
+    copies = plan_copies(view.parents, plan.item_of, opts.merge_ops)
+    return Writer(view.nodes, view.parents, view.roots, grads, plan, clusters, cluster_of,
+                  opts, frame, param_names, copies)
+
+
+def build(view: GraphView, grads: Sequence[Any], format: str = "svg",
+          **options: Any) -> Drawing:
+    """`draw` on a prepared `GraphView` with given gradients (`prepare`'s options)."""
+    writer = prepare(view, grads, **options)
     source = writer.document()
-    info = {"nodes": len(view.nodes), "drawn": plan.count, "collapse": plan.level,
-            "dropped": plan.dropped, "note": plan.note, "clusters": len(plan.open),
-            "merge_ops": opts.merge_ops, "edge_labels": opts.edge_labels,
-            "show_grad": opts.show_grad}
-    return Drawing(source, info)
+    plan, opts = writer.plan, writer.opts
+    info = {"nodes": len(view.nodes), "drawn": plan.count, "copies": len(writer.copies),
+            "collapse": plan.level, "dropped": plan.dropped, "note": plan.note,
+            "clusters": len(plan.open), "merge_ops": opts.merge_ops,
+            "edge_labels": opts.edge_labels, "show_grad": opts.show_grad}
+    return Drawing(source, info, format)
 
 
-def draw(root: Any, *, rankdir: str = "LR", show_grad: Optional[bool] = None,
-         edge_labels: Optional[bool] = None, merge_ops: Optional[bool] = None,
-         color: bool = True, vanishing: float = VANISHING, exploding: float = EXPLODING,
-         highlight: Any = None, collapse: Optional[int] = None, max_nodes: int = 300,
-         title: Optional[str] = None) -> Drawing:
+def draw(root: Any, format: str = "svg", rankdir: str = "LR", *,
+         show_grad: Optional[bool] = None, edge_labels: Optional[bool] = None,
+         merge_ops: Optional[bool] = None, color: bool = True, vanishing: float = VANISHING,
+         exploding: float = EXPLODING, highlight: Any = None, collapse: Optional[int] = None,
+         max_nodes: int = 300, title: Optional[str] = None) -> Drawing:
     """Draw the graph that computed `root` (a Value or Tensor, or a list of them).
 
-    Before `backward()` nodes show their values; after it, values and gradients, with
-    the fill coloured by |grad| on a log scale (`color=False` turns that off) and the
-    edges labelled with local derivatives. Options:
+    Before `backward()` nodes show their values (and a warning says backward() has not
+    been called); after it, values and gradients, with the fill coloured by |grad| on a log
+    scale (`color=False` turns that off) and the edges labelled with local derivatives.
+    `format` and `rankdir` come first, as in micrograd's `draw_dot(root, format, rankdir)`.
+    Options:
 
+    - `format`: what `.render()`, `.pipe()` and Jupyter produce: 'svg' (default), 'png',
+      'pdf', 'dot' (`.save(path)` follows the file's extension instead).
     - `rankdir`: 'LR' (left to right, default) or 'TB' (top to bottom).
     - `show_grad`: show gradients (default: once backward has run).
     - `edge_labels`: local derivative on each edge into an op (default: graphs up to 60 nodes).
@@ -166,12 +213,30 @@ def draw(root: Any, *, rankdir: str = "LR", show_grad: Optional[bool] = None,
       top-level module is one box).
     - `max_nodes`: bigger graphs are folded (or cut) automatically, with a note saying so.
     - `title`: a heading above the drawing.
+
+    A node used by ops far apart (`x` in `x*x*...*x`) is drawn again beside each far use,
+    dotted and marked "copy · used k×", with its total gradient on every copy: this keeps
+    graphviz's layout fast whatever the graph's shape.
     """
-    view = GraphView(root)
-    return build(view, view.user_grads(), rankdir=rankdir, show_grad=show_grad,
+    return _draw(root, format=format, rankdir=rankdir, show_grad=show_grad,
                  edge_labels=edge_labels, merge_ops=merge_ops, color=color,
                  vanishing=vanishing, exploding=exploding, highlight=highlight,
                  collapse=collapse, max_nodes=max_nodes, title=title)
+
+
+def trace(root: Any) -> Tuple[Set[Any], Set[Tuple[Any, Any]]]:
+    """micrograd's `trace(root)`: (the set of nodes, the set of (parent, child) edges) of
+    the graph that computed `root`, found without recursion.
+
+    >>> from autograd import Value
+    >>> x = Value(2.0); y = x * x + 1
+    >>> nodes, edges = trace(y)
+    >>> len(nodes), len(edges)
+    (4, 3)
+    """
+    view = GraphView(root)
+    nodes = view.nodes
+    return set(nodes), {(nodes[p], nodes[i]) for i, ps in enumerate(view.parents) for p in ps}
 
 
 def draw_modules(root: Any, level: int = 1, **options: Any) -> Drawing:
@@ -181,4 +246,15 @@ def draw_modules(root: Any, level: int = 1, **options: Any) -> Drawing:
     """
     if isinstance(level, bool) or not isinstance(level, int) or level < 1:
         raise ValueError(f"draw_modules: level must be an integer >= 1, got {level!r}")
-    return draw(root, collapse=level - 1, **options)
+    if "collapse" in options:
+        raise TypeError("draw_modules: give level=, not collapse= (level = collapse + 1)")
+    return _draw(root, collapse=level - 1, **options)
+
+
+def _draw(root: Any, show_grad: Optional[bool] = None, **options: Any) -> Drawing:
+    view = GraphView(root)
+    grads = view.user_grads()
+    drawing = build(view, grads, show_grad=show_grad, **options)
+    if show_grad is not False:           # after build: bad options fail first, silently
+        _warn_before_backward(view, grads)
+    return drawing

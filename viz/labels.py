@@ -31,8 +31,9 @@ def value_rows(data: str, grad: Optional[str], grad_color: Optional[str] = None)
     return rows
 
 
-def header(title: str, op: str, param: bool) -> str:
-    """The top band: the node's name and, when ops are merged into nodes, its op."""
+def header(title: str, op: str, param: bool, note: str = "") -> str:
+    """The top band: the node's name, its op when ops are merged into nodes, and a note
+    ("copy · used 9×") for a shared node drawn more than once."""
     parts = []
     if op:
         parts.append(f'<FONT COLOR="{theme.MUTED}">{html(op, 16)}</FONT>')
@@ -40,6 +41,8 @@ def header(title: str, op: str, param: bool) -> str:
         parts.append(f"<B>{html(title)}</B>")
     if param:
         parts.append("<I>param</I>")
+    if note:
+        parts.append(f'<FONT POINT-SIZE="9" COLOR="{theme.COPY_NOTE}">{html(note)}</FONT>')
     bg = f' BGCOLOR="{theme.PARAM_HEADER}"' if param else ""
     return f'<TR><TD COLSPAN="2"{bg}>{" ".join(parts)}</TD></TR>'
 
@@ -48,8 +51,10 @@ def tag_row(text: str, color: str) -> str:
     return f'<TR><TD COLSPAN="2"><FONT COLOR="{color}"><B>{html(text)}</B></FONT></TD></TR>'
 
 
-def table(rows: Sequence[str], fill: str, border: str, width: int, dashed: bool = False) -> str:
-    style = "rounded,dashed" if dashed else "rounded"
+def table(rows: Sequence[str], fill: str, border: str, width: int, dashed: bool = False,
+          dotted: bool = False) -> str:
+    """A node's box; `dashed` marks a vanishing gradient, `dotted` a copy of a shared node."""
+    style = "rounded,dotted" if dotted else "rounded,dashed" if dashed else "rounded"
     return (f'<<TABLE BORDER="{width}" CELLBORDER="0" CELLSPACING="0" CELLPADDING="3" '
             f'STYLE="{style}" BGCOLOR="{fill}" COLOR="{border}">' + "".join(rows) + "</TABLE>>")
 
@@ -61,6 +66,7 @@ def note_row(text: str, color: str = theme.MUTED, span: int = 2) -> str:
 # ---- legend -------------------------------------------------------------------------------
 
 SWATCH_WIDTH = 34
+_KEY_FILLERS = 10
 
 
 def _swatch(fill: str, border: str = "#9e9e9e") -> str:
@@ -72,38 +78,40 @@ def _small(text: str, color: str = theme.TEXT) -> str:
     return f'<FONT POINT-SIZE="9" COLOR="{color}">{text}</FONT>'
 
 
-def legend(vanishing: float, exploding: float, kinds: Sequence[str], edge_note: bool,
-           params: bool) -> List[str]:
-    """Rows of the gradient-colour key: one colour step per decade, then the alarms."""
+def legend(vanishing: float, exploding: float, kinds: Sequence[str], params: bool) -> List[str]:
+    """Rows of the gradient-colour key, for the `kinds` of style the drawing uses only: the
+    log scale (one colour step per decade) for each sign used, then the other kinds."""
     ticks = theme.legend_ticks(vanishing, exploding)
     steps = len(ticks)
     span = steps + 2
     names = {"positive": "grad &gt; 0", "negative": "grad &lt; 0", "mixed": "mixed signs"}
-    title = _small("<B>node colour = |grad|, log scale</B>")
-    rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{title}</TD></TR>']
-    for kind in ("positive", "negative", "mixed"):
-        if kind in kinds:
+    out = []
+    signs = [kind for kind in ("positive", "negative", "mixed") if kind in kinds]
+    if signs:
+        title = _small("<B>node colour = |grad|, log scale</B>")
+        rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{title}</TD></TR>']
+        for kind in signs:
             cells = "".join(_swatch(theme.step_color(kind, k, steps)) for k in range(steps))
             rows.append(f'<TR><TD ALIGN="RIGHT">{_small(names[kind])}</TD>{cells}<TD></TD></TR>')
-    labels = "".join(f'<TD ALIGN="LEFT" WIDTH="{SWATCH_WIDTH}" HEIGHT="12" FIXEDSIZE="TRUE">'
-                     f'{_small(t)}</TD>' for t in ticks)
-    rows.append(f"<TR><TD></TD>{labels}<TD></TD></TR>")
-    v_fill, v_pen, _ = theme.VANISHING_STYLE
-    e_fill, e_pen, _ = theme.EXPLODING_STYLE
-    n_fill, n_pen, _ = theme.NONFINITE_STYLE
-    keys = [(v_fill, v_pen, f"vanishing |grad| &lt; {theme.tick(vanishing)}"),
-            (e_fill, e_pen, f"exploding |grad| &gt; {theme.tick(exploding)}"),
-            (n_fill, n_pen, "NaN / inf")]
+        marks = "".join(f'<TD ALIGN="LEFT" WIDTH="{SWATCH_WIDTH}" HEIGHT="12" FIXEDSIZE="TRUE">'
+                        f'{_small(t)}</TD>' for t in ticks)
+        rows.append(f"<TR><TD></TD>{marks}<TD></TD></TR>")
+        out.append(_nested(rows))
+    styles = {"zero": (theme.ZERO_STYLE, "grad = 0 exactly"),
+              "vanishing": (theme.VANISHING_STYLE,
+                            f"vanishing 0 &lt; |grad| &lt; {theme.tick(vanishing)}"),
+              "exploding": (theme.EXPLODING_STYLE, f"exploding |grad| &gt; {theme.tick(exploding)}"),
+              "nonfinite": (theme.NONFINITE_STYLE, "NaN / inf"),
+              "unknown": (theme.UNKNOWN_STYLE, "not reached yet")}
+    keys = [(fill, pen, text) for kind, ((fill, pen, _), text) in styles.items() if kind in kinds]
     if params:
         keys.append((theme.PARAM_HEADER, theme.PARAM_PEN, "parameter"))
-    # Separate small tables per line: one grid would stretch the colour steps unevenly.
-    cells = "".join(_swatch(fill, pen) + f'<TD ALIGN="LEFT">{_small(text)}  </TD>'
-                    for fill, pen, text in keys)
-    out = [_nested(rows), _nested([f"<TR>{cells}</TR>"])]
-    if edge_note:
-        out.append('<TR><TD ALIGN="LEFT">' + _small(
-            "edge label = local derivative ∂out/∂in;  "
-            "grad = Σ (edge label × grad of the node it feeds)", theme.MUTED) + "</TD></TR>")
+    if keys:
+        # Separate small tables per line: one grid would stretch the colour steps unevenly.
+        cells = "".join(_swatch(fill, pen) + f'<TD ALIGN="LEFT">{_small(text)}  </TD>'
+                        for fill, pen, text in keys)
+        # Empty cells take up the width a wider scale above stretches this row to.
+        out.append(_nested([f"<TR>{cells}{'<TD></TD>' * _KEY_FILLERS}</TR>"]))
     return out
 
 

@@ -1,36 +1,59 @@
-"""`backward_steps`: the backward pass as a film, one frame per node.
+"""`backward_steps`: the backward pass as a film, one frame per step that does something.
 
-Frames go through the nodes in reverse topological order, as `backward()` does. Each
-frame shows the gradients known so far ('?' for not reached yet, 'so far' for a sum
-still waiting for contributions), the node being processed in green, and a caption with
-the arithmetic: grad(parent) += local derivative × grad(node). Gradients are computed
-here from the local derivatives (the `_vjp` hook every node type has), so the user's
-`.grad` fields are never touched. The last frame has exactly the gradients of one
-`backward()` call.
+The first frame seeds the output (grad = 1); then one frame per op node, in reverse
+topological order as `backward()` goes, with the arithmetic as caption:
+grad(parent) += local derivative × grad(node). Nodes not reached yet are neutral grey with
+grad '?'; a sum still waiting for contributions says 'so far'; a gradient is final (no 'so
+far') as soon as every node that uses it has been processed, so a leaf needs no frame of
+its own. Gradients are computed here from the local derivatives (the `_vjp` hook every node
+type has): the user's `.grad` fields are never touched, and the last frame has exactly the
+gradients of one `backward()` call.
+
+`save("steps.html")` writes one offline page: the graph is laid out **once** (one SVG) and
+each frame only changes colours and numbers, so the page grows with the nodes, not nodes ×
+frames. The page's script exposes `window.glassgrad` (`nodes()`, `frames()`,
+`backwardStep(k)`, `frame()`), and every drawn node is an SVG element with
+`data-node-id` (its topological index) and `data-label`.
 
 >>> from autograd import Value
 >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"
 >>> steps = backward_steps(c)
->>> len(steps.frames), steps.captions[0][1]
-(3, 'c = a × b: grad(a) += ∂c/∂a × grad(c) = -3 × 1 = -3;  grad(b) += ∂c/∂b × grad(c) = 2 × 1 = 2')
+>>> len(steps.frames), steps.captions[1][1]
+(2, 'c = a × b: grad(a) += ∂c/∂a × grad(c) = -3 × 1 = -3;  grad(b) += ∂c/∂b × grad(c) = 2 × 1 = 2')
 """
 from __future__ import annotations
 
 import html as _html
 import itertools
+import json
+import math
 from pathlib import Path
-from typing import Any, Iterator, List, Optional, Union
+from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
 
 from autograd.scalar_rules import local_derivatives
 
+from . import theme
 from .dot import Frame, op_symbol
-from .draw import GraphView, build
+from .draw import GraphView, build, prepare
 from .drawing import Drawing
+from .node import data_of
+from .render import find_renderer
+from .svgpage import annotate
 from .text import grad_text, is_array, short
 
 MAX_FRAMES = 200
 _SHOWN_PARENTS = 4
 _widget_ids = itertools.count(1)
+
+
+class TooManyFrames(ValueError):
+    """The film would have more frames than `max_frames` (`frames` and `limit` say how many;
+    for a graph far too big, `frames` counts every op, an upper bound)."""
+
+    def __init__(self, frames: int, limit: int) -> None:
+        self.frames, self.limit = frames, limit
+        super().__init__(f"backward_steps: the backward pass takes {frames} frames, over "
+                         f"max_frames={limit}. Draw a smaller graph or raise max_frames.")
 
 
 def _name(view: GraphView, i: int) -> str:
@@ -57,104 +80,220 @@ def _scalar_caption(view: GraphView, i: int, g: float, names: List[str]) -> str:
     return f"{me} = {ins}: " + ";  ".join(parts)
 
 
-def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES, **options: Any) -> "BackwardSteps":
-    """Frames of the backward pass from `root` (a scalar Value or Tensor). `options` are
-    `draw`'s (rankdir, edge_labels, merge_ops, color, vanishing, exploding, title)."""
-    if isinstance(root, (list, tuple)):
-        raise TypeError("backward_steps: give one output node (backward starts from one seed)")
-    view = GraphView(root)
-    n = len(view.nodes)
-    if n > max_frames:
-        raise ValueError(f"backward_steps: the graph has {n} nodes, one frame each; that is "
-                         f"over max_frames={max_frames}. Draw a smaller graph or raise max_frames.")
-    for bad in ("show_grad", "collapse", "highlight", "max_nodes"):
-        if bad in options:
-            raise TypeError(f"backward_steps: option {bad}= is not available for frames")
-    title = options.pop("title", None)
+class _Step:
+    """One frame's numbers: every node's state and gradient, the focus and the caption."""
+
+    __slots__ = ("state", "grads", "focus", "caption")
+
+    def __init__(self, state: List[str], grads: List[Any], focus: int,
+                 caption: List[str]) -> None:
+        self.state, self.grads, self.focus, self.caption = state, grads, focus, caption
+
+
+def _film(view: GraphView, root: Any) -> List[_Step]:
+    """The frames: the seed, then every op node that passes a gradient on."""
     nodes, parents = view.nodes, view.parents
+    n = len(nodes)
     names = [_name(view, i) for i in range(n)]
+    waiting = [0] * n               # consumers of each node not processed yet
+    for ps in parents:
+        for p in ps:
+            waiting[p] += 1
     r = view.roots[0]
     grads: List[Any] = [None] * n
     state = ["unknown"] * n
     grads[r] = root._seed_gradient(None, False)
-    state[r] = "partial"
-    frames: List[Drawing] = []
-    captions: List[List[str]] = []
-    for step, i in enumerate(reversed(range(n)), start=1):
-        node = nodes[i]
+    state[r] = "final"
+    steps = [_Step(list(state), list(grads), -1,
+                   [f"Start: grad({names[r]}) = {grad_text(grads[r])}, the seed "
+                    f"(d{names[r]}/d{names[r]}); every other gradient is not known yet"])]
+    for i in reversed(range(n)):
         g = grads[i]
-        if g is None and not is_array(node.raw_data):
-            g = grads[i] = 0.0        # never reached: backward() leaves a scalar at 0
-        state[i] = "final"
-        head = f"Backward step {step} of {n}: node {names[i]}"
-        if not node.label:
-            head += f" ({op_symbol(node)})" if parents[i] else " (a leaf)"
-        if i == r:
-            head += f" (the output: seed grad({names[i]}) = 1)"
-        lines = [head]
-        if parents[i] and g is not None:
-            contributions = node._vjp(g, False)
-            for p, c in zip(parents[i], contributions):
-                if c is None:
-                    continue
+        if not parents[i]:
+            continue                 # a leaf: nothing flows on, no frame
+        node = nodes[i]
+        # A node no gradient reaches passes none on (and gets no frame of its own).
+        contributions = node._vjp(g, False) if g is not None else [None] * len(parents[i])
+        for p, c in zip(parents[i], contributions):
+            waiting[p] -= 1
+            if c is not None:
                 grads[p] = c if grads[p] is None else grads[p] + c
+            if waiting[p] == 0:
+                state[p] = "final"
+            elif grads[p] is not None:
                 state[p] = "partial"
-            if is_array(node.raw_data) or is_array(g):
-                shown = [f"grad({names[p]}) += vector-Jacobian product (now {grad_text(grads[p])})"
-                         if grads[p] is not None else f"{names[p]} needs no gradient"
-                         for p in parents[i][:_SHOWN_PARENTS]]
-                lines.append(f"{names[i]} = {op_symbol(node)}(…): " + ";  ".join(shown))
-            else:
-                lines.append(_scalar_caption(view, i, g, names))
-        elif parents[i]:
-            lines.append(f"{names[i]} has no gradient, nothing flows to its inputs")
+        if g is None:
+            continue
+        head = f"Step {len(steps)}: node {names[i]}"
+        if not node.label:
+            head += f" ({op_symbol(node)})"
+        if is_array(data_of(node)) or is_array(g):
+            shown = [f"grad({names[p]}) += vector-Jacobian product (now {grad_text(grads[p])})"
+                     if grads[p] is not None else f"{names[p]} needs no gradient"
+                     for p in parents[i][:_SHOWN_PARENTS]]
+            line = f"{names[i]} = {op_symbol(node)}(…): " + ";  ".join(shown)
         else:
-            lines.append(f"{names[i]} is a leaf: its gradient is complete, grad = {grad_text(g)}"
-                         if g is not None else f"{names[i]} is a leaf that needs no gradient")
-        frame = Frame(list(state), i, lines if title is None else [title] + lines)
-        frames.append(build(view, list(grads), frame=frame, **options))
-        captions.append(lines)
-    return BackwardSteps(frames, captions)
+            line = _scalar_caption(view, i, g, names)
+        steps.append(_Step(list(state), list(grads), i, [head, line]))
+    last = steps[-1]
+    for i in range(n):                # a scalar nothing reaches keeps grad 0, like backward()
+        if last.grads[i] is None and not is_array(data_of(nodes[i])):
+            last.grads[i] = 0.0
+        last.state[i] = "final"
+    last.caption.append("Done: every gradient is final, the same numbers as backward().")
+    for k, s in enumerate(steps):
+        s.caption[0] = f"{s.caption[0]} (frame {k + 1} of {len(steps)})"
+    return steps
 
 
-_STYLE = """body{font-family:Helvetica,Arial,sans-serif;margin:12px;color:#1f1f1f}
-.gg-bar{display:flex;gap:8px;align-items:center;margin:6px 0 10px}
+def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES,
+                   **options: Any) -> "BackwardSteps":
+    """Frames of the backward pass from `root` (a scalar Value or Tensor). `options` are
+    `draw`'s (rankdir, edge_labels, merge_ops, color, vanishing, exploding, title)."""
+    if isinstance(root, (list, tuple)):
+        raise TypeError("backward_steps: give one output node (backward starts from one seed)")
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"backward_steps: max_frames must be an integer >= 1, got "
+                         f"{max_frames!r}")
+    for bad in ("show_grad", "collapse", "highlight", "max_nodes"):
+        if bad in options:
+            raise TypeError(f"backward_steps: option {bad}= is not available for frames")
+    view = GraphView(root)
+    most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
+    if most > 10 * max_frames:
+        raise TooManyFrames(most, max_frames)           # without making the film first
+    film = _film(view, root)
+    if len(film) > max_frames:
+        raise TooManyFrames(len(film), max_frames)
+    steps = BackwardSteps(view, film, options)
+    steps.frames[-1]              # the draw options are checked now, not at the first save
+    return steps
+
+
+# ---------------------------------------------------------------- one frame as a drawing
+
+def _frame(steps: "BackwardSteps", k: int) -> Drawing:
+    s = steps.steps[k]
+    options = dict(steps.options)
+    title = options.pop("title", None)
+    caption = s.caption if title is None else [title] + s.caption
+    return build(steps.view, s.grads, frame=Frame(s.state, s.focus, caption), **options)
+
+
+class _Frames:
+    """`steps.frames`: frame k as a `Drawing`, built when first asked for."""
+
+    __slots__ = ("_steps", "_made")
+
+    def __init__(self, steps: "BackwardSteps") -> None:
+        self._steps = steps
+        self._made: Dict[int, Drawing] = {}
+
+    def __len__(self) -> int:
+        return len(self._steps.steps)
+
+    def __getitem__(self, k: int) -> Drawing:
+        k = range(len(self))[k]            # IndexError and negative indices as a list's
+        if k not in self._made:
+            self._made[k] = _frame(self._steps, k)
+        return self._made[k]
+
+    def __iter__(self) -> Iterator[Drawing]:
+        return (self[k] for k in range(len(self)))
+
+
+# ---------------------------------------------------------------- the page: one layout
+
+def _json_number(x: float) -> Any:
+    return x if math.isfinite(x) else str(x)
+
+
+def _plain(value: Any) -> Any:
+    """A node's number for the page's data: a float, or an array's values (small ones)."""
+    if value is None:
+        return None
+    if is_array(value):
+        return [_json_number(float(v)) for v in value.ravel()] if value.size <= 6 else None
+    return _json_number(float(value))
+
+
+_STYLE = """.gg-steps{font-family:Helvetica,Arial,sans-serif;color:#1f1f1f}
+.gg-bar{display:flex;gap:8px;align-items:center;margin:6px 0 6px}
 .gg-bar button{font-size:14px;padding:3px 10px}
 .gg-bar input{flex:1;max-width:600px}
-.gg-frame{display:none}.gg-frame svg{max-width:100%;height:auto}"""
+.gg-caption{font-size:13px;min-height:4.5em;margin:4px 0 8px;white-space:pre-wrap}
+.gg-caption div:first-child{font-weight:bold}
+.gg-graph svg{max-width:100%;height:auto}
+.gg-graph text{font-family:Helvetica,Arial,sans-serif;font-size:11px;white-space:pre}"""
 
+# The page's engine. `data` (the JSON in the widget) holds nodes (the final numbers), looks
+# (distinct node looks: fill, pen, pen width, dashes, grad text, muted?, tag), base (frame
+# 1's look per node) and frames (caption, focus, [node, look] pairs that change).
 _SCRIPT = """(function(){var root=document.getElementById("%(id)s");
-var frames=root.querySelectorAll(".gg-frame"),slider=root.querySelector("input"),
-pos=root.querySelector(".gg-pos"),k=0;
-function show(i){k=Math.max(0,Math.min(frames.length-1,i));
-for(var j=0;j<frames.length;j++){frames[j].style.display=j===k?"block":"none";}
-slider.value=k;pos.textContent=(k+1)+" / "+frames.length;}
+var data=JSON.parse(root.querySelector(".gg-data").textContent);
+var slider=root.querySelector("input"),pos=root.querySelector(".gg-pos"),
+cap=root.querySelector(".gg-caption"),svg=root.querySelector(".gg-graph"),k=0,els={},ops={},edges=[];
+svg.querySelectorAll(".gg-node").forEach(function(g){var i=g.getAttribute("data-node-id");
+(els[i]=els[i]||[]).push(g);});
+svg.querySelectorAll(".gg-op").forEach(function(g){ops[g.getAttribute("data-op-of")]=g;});
+svg.querySelectorAll(".edge[data-to]").forEach(function(g){edges.push(g);});
+function looks(f){var now=data.base.slice();for(var j=1;j<=f;j++){
+data.frames[j].set.forEach(function(c){now[c[0]]=c[1];});}return now;}
+function paint(g,L,focus){var copy=g.hasAttribute("data-copy"),box=g.querySelector(".gg-box"),
+pen=g.querySelector(".gg-pen"),t=g.querySelector(".gg-grad"),tag=g.querySelector(".gg-tag");
+if(box){box.setAttribute("fill",L[0]);}
+if(pen){var w=copy?Math.max(L[2],2):L[2];pen.setAttribute("stroke",focus&&!copy?data.focus:L[1]);
+pen.setAttribute("stroke-width",focus&&!copy?4:w);
+if(!copy){if(L[3]){pen.setAttribute("stroke-dasharray",L[3]);}
+else{pen.removeAttribute("stroke-dasharray");}}}
+if(t){t.textContent=(t.getAttribute("data-prefix")||"")+L[4];
+t.setAttribute("fill",L[5]?data.muted:data.text);}
+if(tag){tag.textContent=L[6];}}
+function show(f){k=Math.max(0,Math.min(data.frames.length-1,f));var now=looks(k),
+focus=data.frames[k].focus;
+for(var i in els){els[i].forEach(function(g){paint(g,data.looks[now[i]],+i===focus);});}
+for(var o in ops){var e=ops[o].querySelector(".gg-opshape");if(e){
+e.setAttribute("stroke",+o===focus?data.focus:"black");
+e.setAttribute("stroke-width",+o===focus?3:1);}}
+edges.forEach(function(g){var hot=+g.getAttribute("data-to")===focus;
+g.querySelectorAll("path,polygon").forEach(function(e){
+e.setAttribute("stroke",hot?data.focus:data.edge);e.setAttribute("stroke-width",hot?3:1);
+if(e.tagName.toLowerCase()==="polygon"){e.setAttribute("fill",hot?data.focus:data.edge);}});
+g.querySelectorAll("text").forEach(function(e){e.setAttribute("fill",hot?data.focus:data.label);});});
+cap.textContent="";data.frames[k].caption.forEach(function(line){
+var d=document.createElement("div");d.textContent=line;cap.appendChild(d);});
+slider.value=k;pos.textContent=(k+1)+" / "+data.frames.length;}
 root.querySelector(".gg-prev").onclick=function(){show(k-1);};
 root.querySelector(".gg-next").onclick=function(){show(k+1);};
 slider.oninput=function(){show(parseInt(slider.value,10));};
 root.tabIndex=0;root.onkeydown=function(e){if(e.key==="ArrowLeft"){show(k-1);}
-if(e.key==="ArrowRight"){show(k+1);}};show(0);})();"""
-
-
-def _inline_svg(svg: str) -> str:
-    """An SVG document as an element to put in HTML (no XML prolog, no DOCTYPE)."""
-    start = svg.find("<svg")
-    return svg[start:] if start >= 0 else svg
+if(e.key==="ArrowRight"){show(k+1);}};
+root.glassgrad={nodes:function(){return data.nodes;},frames:function(){return data.frames.length;},
+backwardStep:function(f){show(f);return k;},frame:function(){return k;}};
+show(0);})();"""
 
 
 class BackwardSteps:
     """The frames of a backward pass. `save('steps.html')` writes one self-contained page
-    (inline SVGs, slider, prev/next buttons, arrow keys; no network); `save('folder')`
-    writes numbered pictures `step_001.svg` ... (`format='png'` for PNG)."""
+    (one SVG laid out once, slider, prev/next buttons, arrow keys; no network);
+    `save('folder')` writes numbered pictures `step_001.svg` ... (`format='png'` for PNG).
+    `frames[k]` is frame k as a `Drawing`; `captions[k]` its caption lines."""
 
-    __slots__ = ("frames", "captions")
+    __slots__ = ("view", "steps", "options", "frames", "_page")
 
-    def __init__(self, frames: List[Drawing], captions: List[List[str]]) -> None:
-        self.frames = frames
-        self.captions = captions
+    def __init__(self, view: GraphView, steps: List[_Step], options: Dict[str, Any]) -> None:
+        self.view = view
+        self.steps = steps
+        self.options = options
+        self.frames = _Frames(self)
+        self._page: Optional[Tuple[str, Dict[str, Any]]] = None
+
+    @property
+    def captions(self) -> List[List[str]]:
+        return [s.caption for s in self.steps]
 
     def __len__(self) -> int:
-        return len(self.frames)
+        return len(self.steps)
 
     def __iter__(self) -> Iterator[Drawing]:
         return iter(self.frames)
@@ -163,45 +302,97 @@ class BackwardSteps:
         return self.frames[k]
 
     def __repr__(self) -> str:
-        return f"<BackwardSteps: {len(self.frames)} frames>"
+        return f"<BackwardSteps: {len(self.steps)} frames>"
+
+    # ---- the page ----
+    def _page_data(self) -> Tuple[str, Dict[str, Any]]:
+        """The one layout (SVG) and the data the page's script needs to show every frame."""
+        options = dict(self.options)
+        options.pop("title", None)
+        last = self.steps[-1]
+        writer = prepare(self.view, last.grads, frame=Frame(last.state, -1, []), **options)
+        n = len(self.view.nodes)
+        index: Dict[tuple, int] = {}
+        looks: List[list] = []
+        table: List[List[int]] = []
+        kinds = set()
+        for s in self.steps:
+            row = []
+            for i in range(n):
+                look = writer.look(i, s.state[i], s.grads[i])
+                entry = [look.fill, look.border, look.width, "5,2" if look.dashed else "",
+                         look.text or "", look.color is not None, look.tag]
+                key = tuple(entry)
+                j = index.get(key)
+                if j is None:
+                    j = index[key] = len(looks)
+                    looks.append(entry)
+                    if look.style is not None:
+                        kinds.add(look.style.kind)
+                row.append(j)
+            table.append(row)
+        widest = [max((looks[row[i]][4] for row in table), key=len) for i in range(n)]
+        writer.frame = Frame(last.state, -1, [], texts=widest, kinds=kinds)
+        svg = Drawing(writer.document()).svg
+        labels = [self.view.nodes[i].label or f"#{i}" for i in range(n)]
+        frames = []
+        for k, s in enumerate(self.steps):
+            changed = [] if k == 0 else [[i, table[k][i]] for i in range(n)
+                                         if table[k][i] != table[k - 1][i]]
+            frames.append({"caption": s.caption, "focus": s.focus, "set": changed})
+        nodes = [{"id": i, "label": node.label, "op": node.op, "data": _plain(data_of(node)),
+                  "grad": _plain(last.grads[i])} for i, node in enumerate(self.view.nodes)]
+        data = {"nodes": nodes, "looks": looks, "base": table[0], "frames": frames,
+                "focus": theme.FOCUS, "muted": theme.MUTED, "text": theme.TEXT,
+                "edge": theme.EDGE, "label": "#3c4043"}
+        return annotate(svg, labels), data
 
     def widget(self, element_id: str = "glassgrad-steps") -> str:
-        """The slider and frames as an HTML fragment (used by the page and by Jupyter)."""
-        n = len(self.frames)
-        parts = [f'<div id="{element_id}" class="gg-steps">',
-                 '<div class="gg-bar"><button class="gg-prev">&#9664; prev</button>'
-                 f'<input type="range" min="0" max="{n - 1}" value="0" '
-                 'aria-label="backward step">'
-                 '<button class="gg-next">next &#9654;</button>'
-                 f'<span class="gg-pos">1 / {n}</span></div>']
-        for k, frame in enumerate(self.frames):
-            parts.append(f'<div class="gg-frame" data-step="{k + 1}">'
-                         f"{_inline_svg(frame.svg)}</div>")
-        parts.append("</div>")
-        parts.append(f"<script>{_SCRIPT % {'id': element_id}}</script>")
-        return "\n".join(parts)
+        """The slider, the caption and the one SVG as an HTML fragment (the page and
+        Jupyter use it)."""
+        if self._page is None:
+            self._page = self._page_data()
+        svg, data = self._page
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
+        count = len(data["frames"])
+        return "\n".join([
+            f'<div id="{element_id}" class="gg-steps">',
+            '<div class="gg-bar"><button class="gg-prev">&#9664; prev</button>'
+            f'<input type="range" min="0" max="{count - 1}" value="0" '
+            'aria-label="backward step">'
+            '<button class="gg-next">next &#9654;</button>'
+            f'<span class="gg-pos">1 / {count}</span></div>',
+            '<div class="gg-caption" aria-live="polite"></div>',
+            f'<div class="gg-graph">{svg}</div>',
+            f'<script type="application/json" class="gg-data">{payload}</script>',
+            f"<script>{_SCRIPT % {'id': element_id}}</script>",
+            "</div>"])
 
     def html(self, title: str = "Backward pass, step by step") -> str:
-        """A complete, self-contained HTML page."""
+        """A complete, self-contained HTML page; its script sets `window.glassgrad`."""
         return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>{_html.escape(title)}</title><style>{_STYLE}</style></head><body>\n"
-                f"<h3>{_html.escape(title)}</h3>\n{self.widget()}\n</body></html>\n")
+                f"<title>{_html.escape(title)}</title><style>body{{margin:12px}}\n{_STYLE}"
+                f"</style></head><body>\n<h3>{_html.escape(title)}</h3>\n{self.widget()}\n"
+                "<script>window.glassgrad=document.getElementById(\"glassgrad-steps\")"
+                ".glassgrad;</script>\n</body></html>\n")
 
     def _repr_html_(self) -> str:
-        return f"<style>{_STYLE.split(chr(10), 1)[1]}</style>" + self.widget(
+        return f"<style>{_STYLE}</style>" + self.widget(
             f"glassgrad-steps-{next(_widget_ids)}")
 
     def save(self, path: Union[str, Path], format: Optional[str] = None) -> Path:
         """Write `path.html` as one page, or a folder of numbered frames."""
         path = Path(path)
         if path.suffix.lower() in (".html", ".htm"):
+            page = self.html()
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(self.html(), encoding="utf-8")
+            path.write_text(page, encoding="utf-8")
             return path
         if path.suffix and path.suffix.lower() in (".svg", ".png", ".pdf", ".dot", ".gv"):
             raise ValueError(f"backward_steps.save: give a folder (numbered frames) or a "
                              f".html file, got {str(path)!r}")
         fmt_ = (format or "svg").lower().lstrip(".")
+        find_renderer()
         path.mkdir(parents=True, exist_ok=True)
         width = max(3, len(str(len(self.frames))))
         for k, frame in enumerate(self.frames, start=1):

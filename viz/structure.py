@@ -17,9 +17,32 @@ no modules), only the nodes nearest the output are kept and the rest become one
 """
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+import contextlib
+from contextvars import ContextVar
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 EDGES_PER_NODE = 3     # a folded view must also keep edges few, or dot's layout crawls
+
+# How a drawing's notes name the options that show more: Python's keywords by default;
+# the command line names its own (`--max-nodes`), never a Python-only argument.
+_SPELLING: ContextVar[Dict[str, str]] = ContextVar(
+    "spelling", default={"max_nodes": "max_nodes=", "collapse": "collapse="})
+
+
+@contextlib.contextmanager
+def option_spelling(**names: str) -> Iterator[None]:
+    """While inside, drawings' notes name options this way, e.g.
+    `option_spelling(max_nodes="--max-nodes")`.
+
+    >>> with option_spelling(max_nodes="--max-nodes"):
+    ...     _SPELLING.get()["max_nodes"]
+    '--max-nodes'
+    """
+    token = _SPELLING.set({**_SPELLING.get(), **names})
+    try:
+        yield
+    finally:
+        _SPELLING.reset(token)
 
 
 class Cluster:
@@ -266,6 +289,7 @@ def plan(nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
     n = len(nodes)
     level = collapse
     note = ""
+    spelling = _SPELLING.get()
     if collapse is not None:
         item_of = _fold(clusters, cluster_of, collapse)
         count = _size(item_of, parents)[0]
@@ -284,14 +308,16 @@ def plan(nodes: Sequence[Any], parents: Sequence[tuple], roots: Sequence[int],
                 break
         if level is not None:
             shown = "one box per top module" if level < 0 else f"collapse={level}"
-            note = (f"{n:,} nodes: modules folded ({shown}) to stay under max_nodes="
-                    f"{max_nodes}; pass collapse= or max_nodes= to see more.")
+            note = (f"{n:,} nodes: modules folded ({shown}) to stay under {max_nodes} "
+                    f"nodes; pass {spelling['collapse']} or {spelling['max_nodes']} to see "
+                    f"more.")
     dropped = 0
     if count > max_nodes:
         dropped = _truncate(item_of, parents, roots, max_nodes - 1)
         note = (note + " " if note else "") + (
             f"{n:,} nodes: only the {max_nodes - 1} nearest the output are drawn, "
-            f"{dropped:,} more are folded into one box; pass max_nodes= to see more.")
+            f"{dropped:,} more are folded into one box; pass {spelling['max_nodes']} to see "
+            f"more.")
         count = max_nodes
     members: Dict[int, List[int]] = {}
     for i, a in enumerate(item_of):

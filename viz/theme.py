@@ -3,14 +3,16 @@
 |grad| is placed on a log scale, one colour step per decade between `VANISHING` and
 `EXPLODING`: blue for positive gradients, red for negative ones, green for a tensor whose
 gradient has both signs. Outside that range the node stands out: grey and dashed when the
-gradient vanishes, magenta when it explodes, yellow with a black frame for NaN or inf.
+gradient vanishes, magenta when it explodes, yellow with a black frame for NaN or inf. A
+gradient that is exactly zero (an input of 0 to a product, a ReLU switched off) is not
+vanishing: it is white with a solid grey frame.
 The training toolkit imports `VANISHING`, `EXPLODING` and `norm_verdict` so its warnings
 agree with the drawings.
 
 >>> grad_style(0.5).kind, grad_style(-0.5).kind, grad_style(1e-9).kind, grad_style(1e9).kind
 ('positive', 'negative', 'vanishing', 'exploding')
->>> grad_style(float("nan")).kind
-'nonfinite'
+>>> grad_style(float("nan")).kind, grad_style(0.0).kind
+('nonfinite', 'zero')
 """
 from __future__ import annotations
 
@@ -37,6 +39,7 @@ INPUT_FILL = "#eaf2fb"      # uncoloured drawings: inputs light blue, params lig
 PARAM_FILL = "#fff7e0"
 PLAIN_FILL = "#ffffff"
 OUTPUT_FILL = "#e9f6ec"
+COPY_NOTE = "#5b3fa0"       # "copy · used k×" on a shared node drawn again
 
 # Colour steps run from a light to a strong tint of each sign's hue (blue +, red -, green ±).
 _LIGHT = {"positive": (0xEE, 0xF5, 0xFC), "negative": (0xFD, 0xEF, 0xEB),
@@ -47,15 +50,19 @@ _STRONG = {"positive": (0x4F, 0x93, 0xDC), "negative": (0xE2, 0x68, 0x52),
 VANISHING_STYLE = ("#e4e4e4", "#7a7a7a", MUTED)   # fill, border, text
 EXPLODING_STYLE = ("#c2188f", "#3d0030", "#ffffff")
 NONFINITE_STYLE = ("#ffd60a", "#000000", "#000000")
+ZERO_STYLE = ("#ffffff", "#8c8c8c", TEXT)
+UNKNOWN_STYLE = ("#f3f3f3", "#b5b5b5", MUTED)     # backward_steps: not reached yet
 
 
 class GradStyle(NamedTuple):
-    kind: str          # positive | negative | mixed | vanishing | exploding | nonfinite | none
+    kind: str          # positive | negative | mixed | zero | vanishing | exploding | nonfinite
     fill: str
     border: str
     text: str
     tag: str           # a word shown in the node for the alarming kinds ('' otherwise)
 
+
+UNKNOWN = GradStyle("unknown", *UNKNOWN_STYLE, "")
 
 
 def _hex(rgb: tuple) -> str:
@@ -83,6 +90,8 @@ def grad_style(magnitude: float, sign: Optional[str] = None, vanishing: float = 
     if sign is None:
         sign = "negative" if magnitude < 0 else "positive"
     a = abs(magnitude)
+    if a == 0:
+        return GradStyle("zero", *ZERO_STYLE, "")
     if a < vanishing:
         return GradStyle("vanishing", *VANISHING_STYLE, "vanishing")
     if a > exploding:

@@ -167,6 +167,7 @@ class Optimizer(ABC):
                     continue
                 # Maximizing f is minimizing -f: flip the grad once here for every optimizer.
                 self._update(p, -grad if maximize else grad, self.state[p], group)
+                p._bump_version()           # an in-place write: backward checks versions
         return loss
 
     def zero_grad(self, set_to_none: bool = True) -> None:

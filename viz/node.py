@@ -1,0 +1,25 @@
+"""How viz reads a node's numbers: the one place that knows which fields hold them.
+
+Everything in viz that needs a node's forward value or gradient (a float for a `Value`, a
+NumPy array for a `Tensor`, None for a gradient not computed) calls these two functions.
+They read the node protocol's raw accessors (`raw_data`, `raw_grad`); a Tensor's `.data`
+and `.grad` are Tensors, as in PyTorch.
+
+>>> from autograd import Value
+>>> x = Value(2.0); y = x * 3; y.backward()
+>>> data_of(y), grad_of(x)
+(6.0, 3.0)
+"""
+from __future__ import annotations
+
+from typing import Any
+
+
+def data_of(node: Any) -> Any:
+    """The node's forward value: a float or a NumPy array."""
+    return node.raw_data
+
+
+def grad_of(node: Any) -> Any:
+    """The node's gradient: a float, a NumPy array, or None."""
+    return node.raw_grad

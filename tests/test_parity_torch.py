@@ -839,6 +839,8 @@ def _deliberate(op: ScalarOp, args: list, k: Any, err: DomainError) -> Optional[
         return None
     if op.name == "pow" and args[0].data < 0:
         return "value-pow-base"
+    if op.name == "**" and args[0].data < 0 and not float(k).is_integer():
+        return "value-domain"     # refused even where C's pow is finite: (-inf) ** -1.5 = 0
     assert not math.isfinite(value), \
         f"{op.name}{[a.data for a in args]}: glassgrad raised {err!r} but PyTorch gives {value}"
     return "value-domain"

@@ -337,16 +337,21 @@ def _index_targets(input: Tensor, logp: Tensor, raw: np.ndarray, w: Optional[np.
         w_y = (np.ones(raw.shape, dtype=input.dtype) if w is None else w[safe]) * valid
         loss = picked * Tensor(-w_y)
         denominator = float(w_y.sum())
-    if smoothing:
-        if w is None:
-            smooth = -logp.sum(dim=cd)
-        else:
-            shape = (n_classes,) + (1,) * (input.ndim - cd - 1)
-            smooth = -(logp * Tensor(w.reshape(shape))).sum(dim=cd)
-        loss = (1.0 - smoothing) * loss + (smoothing / n_classes) * smooth
     if not every:  # ignored targets are selected out (no 0 * inf when the gradient is inf)
         loss = _tensor.where(valid, loss, 0.0)
-    return _reduce_weighted(loss, reduction, denominator)
+    if not smoothing:
+        return _reduce_weighted(loss, reduction, denominator)
+    if w is None:
+        smooth = -logp.sum(dim=cd)
+    else:
+        shape = (n_classes,) + (1,) * (input.ndim - cd - 1)
+        smooth = -(logp * Tensor(w.reshape(shape))).sum(dim=cd)
+    if not every:
+        smooth = _tensor.where(valid, smooth, 0.0)
+    # Each part reduced on its own, then mixed (PyTorch's order: with a zero total weight
+    # the target part is 0/0 = nan, whatever the smoothing part is).
+    return ((1.0 - smoothing) * _reduce_weighted(loss, reduction, denominator)
+            + (smoothing / n_classes) * _reduce_weighted(smooth, reduction, denominator))
 
 
 def _probability_targets(input: Tensor, logp: Tensor, target: Any, w: Optional[np.ndarray],

@@ -22,9 +22,12 @@ from typing import Any, Callable, Dict, Iterator, List
 
 
 class Recording:
-    """One thread's recording state, read on every op (hence slots, not properties)."""
+    """What every op reads. Each thread has its own instance (grad mode and module scope are
+    per thread); `anomaly` is a class attribute, so it is process-wide, as PyTorch's anomaly
+    mode. Slots and a class attribute: the cheapest reads Python has."""
 
     __slots__ = ("grad_enabled", "scope")
+    anomaly = False                # detect_anomaly(): raise at the first non-finite result
 
     def __init__(self) -> None:
         self.grad_enabled = True
@@ -41,15 +44,8 @@ class _PerThread(threading.local):
 THREAD = _PerThread()
 
 
-class _ProcessFlags:
-    # PyTorch's anomaly mode is process-wide too.
-    __slots__ = ("anomaly",)
-
-    def __init__(self) -> None:
-        self.anomaly = False       # detect_anomaly(): raise at the first non-finite result
-
-
-STATE = _ProcessFlags()
+# The process-wide flags (`STATE.anomaly`): the class attributes every thread's state reads.
+STATE = Recording
 
 
 def is_grad_enabled() -> bool:

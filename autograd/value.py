@@ -60,7 +60,7 @@ def _node(data: float, parents: tuple, op: str, arg: Any = None) -> "Value":
         v._parents = ()
         v._op = ""
         v._scope = None
-    if STATE.anomaly:
+    if state.anomaly:   # process-wide (a class attribute): no second lookup
         check_forward(op, data, parents)
     return v
 

@@ -282,9 +282,20 @@ def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[
     return ga, gb
 
 
-# np.power, not `**`: NumPy's ** takes sqrt for a 0.5 exponent (sqrt(-inf) = nan), PyTorch's
-# tensor ** tensor is C's pow (pow(-inf, 0.5) = inf).
-_rule("pow", "^", 2, _quiet(lambda a, b, arg: np.power(a, b)), _pow_vjp)
+def _pow_tensors(a: np.ndarray, b: np.ndarray, arg: Any) -> np.ndarray:
+    """a ** b as PyTorch's tensor ** tensor: C's pow. NumPy takes sqrt for an exponent of 0.5
+    given as a scalar or a broadcast (sqrt(-inf) = nan, sqrt(-0) = -0, where pow gives inf
+    and +0), so those cases are put right."""
+    out = np.power(a, b)
+    half = b == 0.5
+    if half.any():
+        fix = half & ((a == -np.inf) | (a == 0))
+        if fix.any():
+            out = np.where(fix, np.where(a == 0, 0.0, np.inf), out)
+    return out
+
+
+_rule("pow", "^", 2, _quiet(_pow_tensors), _pow_vjp)
 _rule("maximum", "max", 2, lambda a, b, arg: np.maximum(a, b),
       lambda B, g, out, a, b, arg, need: (
           _winner_grad(B, g, a, b) if need[0] else None,

@@ -57,12 +57,15 @@ DELIBERATE = {
                      "kernel), under an infinite upstream gradient: where two infinite paths "
                      "meet glassgrad has nan and PyTorch may have ±inf",
     "rdiv-one-node": "number / x is one division node (drawn as ÷); PyTorch computes "
-                     "x.reciprocal() * number, so where 1/x² or 1/x³ overflows the two "
-                     "group the products differently: one may have inf or nan, the other "
-                     "a number",
+                     "x.reciprocal() * number, so where 1/x (subnormal x), 1/x² or 1/x³ "
+                     "overflows one may have inf or nan, the other a number",
     "pytorch-elu-nan": "elu's gradient at a NaN input is the upstream gradient, as PyTorch's "
                        "scalar kernel gives it; PyTorch's vectorized kernel (16 or more "
                        "elements) gives NaN there: PyTorch disagrees with itself",
+    "pytorch-var-float32": "var/std over all elements with N <= correction: PyTorch's "
+                           "gradient is grad * where(x == mean, nan, inf) with the where() "
+                           "in float32, so a float64 gradient below float32's range becomes "
+                           "0 and gives nan; glassgrad's stays float64 (±inf)",
     "std-of-equal-values": "std over equal values: whether its computed std is exactly 0 "
                            "depends on the summation order; where it is, the gradient is "
                            "0, elsewhere (x - mean) / (N std) of rounding residuals",
@@ -184,6 +187,7 @@ def _allow(a: np.ndarray, b: np.ndarray, allow: Collection[str]) -> tuple:
         "where-trap": np.isnan(b) & ~np.isnan(a),                     # torch nan, ours a number
         "rdiv-one-node": (np.isfinite(a) != np.isfinite(b)) | (np.isnan(a) != np.isnan(b)),
         "pytorch-elu-nan": np.isnan(b) & ~np.isnan(a),
+        "pytorch-var-float32": np.isnan(b) & np.isinf(a),
         "bce-second-order": (np.isfinite(a) != np.isfinite(b)) | (np.isnan(a) != np.isnan(b)),
         "nonfinite-second-order": np.isnan(a) ^ np.isnan(b),          # nan on one side
     }
@@ -272,7 +276,7 @@ def check_op(op: Op, data: Any) -> None:
             f", PyTorch {'raised ' + repr(terr) if terr else 'did not raise'}"
         return
     atol = ATOL * _scale(xs, op.degree) if op.degree else ATOL
-    same(out, tout, f"{op.name} forward {params}", atol)
+    same(out, tout, f"{op.name} forward {params}", atol, allow=op.allow)
     if not tout.requires_grad:
         return
     u = arrays(data, tuple(tout.shape), special=data.draw(st.booleans()), scaled=False)
@@ -671,12 +675,13 @@ OPS = [
     reduction("var", lambda x, p: x.var(p["dim"], keepdim=p["keepdim"],
                                         correction=p["correction"]),
               lambda x, p: x.var(p["dim"], keepdim=p["keepdim"], correction=p["correction"]),
-              degree=2, correction=st.sampled_from([0, 1, 2])),
+              degree=2, correction=st.sampled_from([0, 1, 2]))._replace(
+        allow=("pytorch-var-float32",)),
     reduction("std", lambda x, p: x.std(p["dim"], keepdim=p["keepdim"],
                                         correction=p["correction"]),
               lambda x, p: x.std(p["dim"], keepdim=p["keepdim"], correction=p["correction"]),
               degree=2, hvp_degree=-1, correction=st.sampled_from([0, 1, 2]))._replace(
-        unsettled=lambda xs, p: _equal_slices(xs[0], p["dim"])),
+        unsettled=lambda xs, p: _equal_slices(xs[0], p["dim"]), allow=("pytorch-var-float32",)),
     reduction("logsumexp", lambda x, p: x.logsumexp(p["dim"], keepdim=p["keepdim"]),
               lambda x, p: x.logsumexp(p["dim"], keepdim=p["keepdim"]), allow_none=False),
     Op("softmax", _softmax_draw, lambda t, p: t[0].softmax(p["dim"]),

@@ -35,6 +35,7 @@ from .functions import (abs, add, all, allclose, amax, amin, any, argmax, argmin
                         norm, numel, permute, pow, relu, reshape, sigmoid, sin, softmax,
                         softplus, sqrt, square, squeeze, std, sub, sum, t, tanh, transpose,
                         unsqueeze, var)
+from .function import Function, FunctionCtx
 from .gradcheck import gradcheck
 from .graph import topological_order
 from .mode import enable_grad, inference_mode, is_grad_enabled, no_grad, set_grad_enabled
@@ -87,5 +88,5 @@ __all__ = [
     "gt", "ge", "lt", "le", "add", "sub", "mul", "div", "is_tensor", "is_floating_point",
     "dtype", "float16", "float32", "float64", "uint8", "int8", "int16", "int32", "int64",
     "double", "half", "long", "short", "get_default_dtype", "set_default_dtype", "Size",
-    "detect_anomaly", "AnomalyError", "save", "load",
+    "detect_anomaly", "AnomalyError", "save", "load", "Function", "FunctionCtx",
 ]

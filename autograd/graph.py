@@ -73,8 +73,12 @@ class Node:
 
     @property
     def op(self) -> str:
-        """The op that made this node ('' for a leaf); `'**'` shows its exponent."""
-        return f"**{self._arg:g}" if self._op == "**" else self._op
+        """The op that made this node ('' for a leaf); `'**'` shows its exponent, a custom
+        op (`autograd.Function`, micrograd's `_backward`) its own name."""
+        op = self._op
+        if op == "**":
+            return f"**{self._arg:g}"
+        return self._arg.op_name if op == "function" else op
 
     @property
     def is_leaf(self) -> bool:

@@ -41,11 +41,11 @@ from .anomaly import check_backward, check_forward
 from .devices import check_device, device
 from .errors import DtypeError, ShapeError
 from .graph import Node, next_seq, topological_order
-from .mode import STATE
+from .mode import STATE, THREAD
 from .size import Size
 from .tensor_convert import Conversions
 from .tensor_inplace import InPlace
-from .tensor_rules import ARRAY_MATH, RULES, unbroadcast
+from .tensor_rules import ARRAY_MATH, RULES, WHOLE, unbroadcast
 from .value import Value
 
 _new = object.__new__
@@ -111,7 +111,7 @@ def _leaf(data: np.ndarray, label: str = "") -> "Tensor":
     t._arg = None
     t._seq = next_seq()
     t._mark = None
-    t._scope = STATE.scope
+    t._scope = THREAD.recording.scope
     t._version = None
     return t
 
@@ -164,9 +164,10 @@ def _make(data: Any, parents: tuple, op: str, arg: Any) -> "Tensor":
     t._arg = arg
     t._seq = next_seq()
     t._mark = None
-    t._scope = STATE.scope
+    state = THREAD.recording
+    t._scope = state.scope
     t._version = None
-    if STATE.grad_enabled:
+    if state.grad_enabled:
         for p in parents:
             if p._requires_grad:
                 t._requires_grad = True
@@ -298,7 +299,7 @@ def _index_item(i: Any) -> Any:
     if isinstance(i, Tensor):
         i = i._data
     elif isinstance(i, list):
-        i = np.asarray(i)
+        i = np.asarray(i) if i else np.zeros(0, dtype=np.intp)  # x[[]]: empty, as PyTorch
     elif isinstance(i, Value):
         raise TypeError(f"index: {_MIX}")
     if isinstance(i, np.ndarray) and i.dtype.kind not in "iub":
@@ -367,7 +368,7 @@ class Tensor(Conversions, InPlace, Node):
         self._arg: Any = None
         self._seq = next_seq()
         self._mark = None
-        self._scope = STATE.scope
+        self._scope = THREAD.recording.scope
         self._version: Optional[versions.VersionCounter] = None
         if requires_grad:
             self.requires_grad = True
@@ -844,12 +845,12 @@ class Tensor(Conversions, InPlace, Node):
             return _binary("maximum" if op == "max" else "minimum", self, dim)
         dim, keep = _spelling(op, dim, axis, keepdim, keepdims)
         if dim is None:
-            return _unary(op, self, (None, keep, op == "max", None))
+            return _unary(op, self, (None, keep, op == "max", WHOLE))
         if isinstance(dim, (tuple, list)):
             raise TypeError(f"{op}: dim must be one int; use a{op}(dim) for several dims")
         d = _dim(dim, self._data.ndim, op)
         if self._data.ndim == 0:
-            return ValuesIndices(_unary(op, self, (None, keep, op == "max", None)),
+            return ValuesIndices(_unary(op, self, (None, keep, op == "max", WHOLE)),
                                  _leaf(np.zeros((), dtype=np.int64)))
         pick = np.argmax if op == "max" else np.argmin
         index = pick(self._data, axis=d, keepdims=True)

@@ -35,6 +35,8 @@ from typing import Any, Callable, Dict, NamedTuple, Sequence, Tuple
 
 import numpy as np
 
+from .scalar_rules import made_by_apply
+
 SOFTPLUS_THRESHOLD = 20.0  # PyTorch's default: above it softplus(x) = x, slope exactly 1
 _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _SQRT1_2 = math.sqrt(0.5)
@@ -89,7 +91,7 @@ def _erf(x: np.ndarray) -> np.ndarray:
     NumPy has no erf, and the exact GELU needs one: max relative error 5e-16 vs math.erf.
     """
     y = np.abs(x)
-    out = np.empty_like(y)
+    out = np.array(x, copy=True)  # every branch below overwrites its part; NaN stays NaN
     small = y <= 0.46875
     z = y[small] ** 2
     num, den = _ERF_A[4] * z, z
@@ -109,7 +111,11 @@ def _erf(x: np.ndarray) -> np.ndarray:
     for i in range(4):
         num, den = (num + _ERF_P[i]) * z, (den + _ERF_Q[i]) * z
     tail = (0.56418958354775628695 - z * (num + _ERF_P[4]) / (den + _ERF_Q[4])) / yb
-    out[big] = np.copysign(1.0 - _exp_x2(yb) * tail, x[big])
+    with np.errstate(invalid="ignore"):   # exp(-inf²) * 0 at ±inf: fixed just below
+        out[big] = np.copysign(1.0 - _exp_x2(yb) * tail, x[big])
+    infinite = np.isinf(y)
+    if infinite.any():
+        out[infinite] = np.sign(x[infinite])   # erf(±inf) = ±1
     return out
 
 
@@ -142,6 +148,8 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
     # (A two-branch np.where version is 8x slower on mixed signs.)
     with np.errstate(over="ignore"):
         e = np.exp(-a)
+    if type(e) is not np.ndarray:  # a 0-d input gives a NumPy scalar: nothing to reuse
+        return np.asarray(1.0 / (1.0 + e))
     e += 1.0
     return np.reciprocal(e, out=e)
 
@@ -156,11 +164,12 @@ def _masked(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
     `g * mask` is ~8x faster than np.where for a random mask (np.where mispredicts a
     branch per element); where g holds inf or nan a product would leave nan (0 * inf)
-    where PyTorch gives 0, so that rare case is patched afterwards.
+    where PyTorch gives 0, so that rare case is redone with np.where (which also works
+    on 0-d inputs, where the product is a NumPy scalar).
     """
     out = g * mask
     if not np.isfinite(out).all():
-        out[~np.broadcast_to(mask, out.shape)] = 0
+        out = np.where(mask, g, np.zeros((), dtype=out.dtype))
     return out
 
 
@@ -222,14 +231,13 @@ def _kept(x: Any, shape: Tuple[int, ...], axes: Any, keepdims: bool) -> Any:
     return x if keepdims else x.reshape(_keep_shape(shape, axes))
 
 
-def _tie_weights(a: np.ndarray, b: np.ndarray, dtype: Any) -> np.ndarray:
-    """d maximum(a, b)/da elementwise: 1 where a wins, 0.5 on a tie, 0 where b wins.
-
-    Written as 1 - [a < b] - [a == b]/2 so that a NaN (which wins maximum) gets 1 on both
-    sides, as in PyTorch's masked_fill formulation."""
-    w = 1.0 - (a < b).astype(dtype)
-    w -= 0.5 * (a == b)
-    return w
+def _winner_grad(B: Any, g: Any, a: Any, b: Any) -> Any:
+    """d maximum(a, b)/da times g: g where a wins, g/2 on a tie, a masked 0 where b wins
+    (PyTorch's where(a == b, g/2, g).masked_fill(a < b, 0): no 0 * inf). A NaN wins on
+    both sides. For minimum, swap a and b."""
+    ra, rb = B.raw(a), B.raw(b)
+    half = 1.0 - 0.5 * (ra == rb).astype(B.raw(g).dtype)
+    return B.mask(g * half, ~(ra < rb))
 
 
 def _fwd(fn: Callable) -> Callable:
@@ -258,30 +266,44 @@ _rule("*", "×", 2, lambda a, b, arg: a * b,
                                           g * a if need[1] else None))
 _rule("/", "÷", 2, _quiet(lambda a, b, arg: a / b),
       lambda B, g, out, a, b, arg, need: (g / b if need[0] else None,
-                                          -g * out / b if need[1] else None))
+                                          -g * (out / b) if need[1] else None))  # PyTorch's order
 
 
 def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[bool]) -> tuple:
-    # PyTorch's conventions: no gradient to the base where the exponent is 0 (avoids
-    # 0 * inf), none to the exponent where base == 0 and exponent >= 0 (avoids 0 * log 0).
+    # PyTorch's conventions: the base's gradient is masked where the exponent is 0 (a
+    # select: no 0 * inf); the exponent's derivative is 0 where base == 0 and exponent >= 0
+    # (not 0 * log 0), then multiplied by g, as PyTorch's grad * where(...).
     ra, rb = B.raw(a), B.raw(b)
     ga = gb = None
     if need[0]:
-        ga = B.mask(g * b * a ** (b - 1.0), rb != 0)
+        ga = B.mask(g * (b * a ** (b - 1.0)), rb != 0)   # PyTorch's grouping: no g·b underflow
     if need[1]:
-        gb = B.mask(g * out * B.log(a), (ra != 0) | (rb < 0))
+        gb = g * B.mask(out * B.log(a), ~((ra == 0) & (rb >= 0)))  # NaN exponent: kept
     return ga, gb
 
 
-_rule("pow", "^", 2, _quiet(lambda a, b, arg: a ** b), _pow_vjp)
+def _pow_tensors(a: np.ndarray, b: np.ndarray, arg: Any) -> np.ndarray:
+    """a ** b as PyTorch's tensor ** tensor: C's pow. NumPy takes sqrt for an exponent of 0.5
+    given as a scalar or a broadcast (sqrt(-inf) = nan, sqrt(-0) = -0, where pow gives inf
+    and +0), so those cases are put right."""
+    out = np.power(a, b)
+    half = b == 0.5
+    if half.any():
+        fix = half & ((a == -np.inf) | (a == 0))
+        if fix.any():
+            out = np.where(fix, np.where(a == 0, 0.0, np.inf), out)
+    return out
+
+
+_rule("pow", "^", 2, _quiet(_pow_tensors), _pow_vjp)
 _rule("maximum", "max", 2, lambda a, b, arg: np.maximum(a, b),
       lambda B, g, out, a, b, arg, need: (
-          g * _tie_weights(B.raw(a), B.raw(b), B.raw(g).dtype) if need[0] else None,
-          g * _tie_weights(B.raw(b), B.raw(a), B.raw(g).dtype) if need[1] else None))
+          _winner_grad(B, g, a, b) if need[0] else None,
+          _winner_grad(B, g, b, a) if need[1] else None))
 _rule("minimum", "min", 2, lambda a, b, arg: np.minimum(a, b),
       lambda B, g, out, a, b, arg, need: (
-          g * _tie_weights(B.raw(b), B.raw(a), B.raw(g).dtype) if need[0] else None,
-          g * _tie_weights(B.raw(a), B.raw(b), B.raw(g).dtype) if need[1] else None))
+          _winner_grad(B, g, b, a) if need[0] else None,
+          _winner_grad(B, g, a, b) if need[1] else None))
 # where(cond, a, b): `cond` is a boolean ndarray held in `arg` (not differentiable).
 _rule("where", "where", 2, lambda a, b, cond: np.where(cond, a, b),
       lambda B, g, out, a, b, cond, need: (B.mask(g, cond) if need[0] else None,
@@ -333,8 +355,9 @@ def _linear_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], arg: Any,
     if need[0]:
         grads[0] = g @ w
     if need[1]:
-        rows = g.reshape((-1, g.shape[-1])) if len(g.shape) != 2 else g
-        xs = x.reshape((-1, x.shape[-1])) if len(x.shape) != 2 else x
+        # Explicit row counts, not -1: a layer with 0 outputs has size-0 rows.
+        rows = g.reshape((math.prod(g.shape[:-1]), g.shape[-1])) if len(g.shape) != 2 else g
+        xs = x.reshape((math.prod(x.shape[:-1]), x.shape[-1])) if len(x.shape) != 2 else x
         grads[1] = rows.T @ xs
     if len(ops) == 3 and need[2]:
         grads[2] = g  # unbroadcast sums the batch axes
@@ -346,18 +369,28 @@ _rule("linear", "xWᵀ+b", 0, _linear_forward, _linear_vjp)
 
 # ---- unary elementwise ----
 
+def _power(a: np.ndarray, k: float) -> np.ndarray:
+    """a ** k as PyTorch computes it: NumPy's `**` already uses sqrt for 0.5, a product for
+    2 and a reciprocal for -1 (as PyTorch does); -0.5 is 1/sqrt (rsqrt(-0) = -inf, where
+    C's pow gives +inf)."""
+    if k == -0.5:
+        return np.reciprocal(np.sqrt(a))
+    return a ** k
+
+
 def _pow_scalar_vjp(B: Any, g: Any, out: Any, a: Any, k: float) -> Any:
     if k == 0.0:
-        return g * 0.0  # PyTorch: d/da a**0 = 0, even at a = 0
+        return B.mask(g, np.zeros((), dtype=bool))  # PyTorch: d/da a**0 = 0, even for g = inf
     if k == 1.0:
         return g
     if k == 2.0:
         return g * (2.0 * a)
-    return g * (k * a ** (k - 1.0))
+    # A Tensor's ** records a node whose forward is _power; an array takes it directly.
+    return g * (k * (a ** (k - 1.0) if B is not ARRAY_MATH else _power(a, k - 1.0)))
 
 
 _rule("neg", "−", 1, _fwd(np.negative), lambda B, g, out, a, arg: -g)
-_rule("**", "**", 1, _quiet(lambda a, k: a ** k), _pow_scalar_vjp)
+_rule("**", "**", 1, _quiet(_power), _pow_scalar_vjp)
 _rule("exp", "exp", 1, _quiet(_fwd(np.exp)), lambda B, g, out, a, arg: g * out)
 _rule("log", "log", 1, _quiet(_fwd(np.log)), lambda B, g, out, a, arg: g / a)
 _rule("sqrt", "√", 1, _quiet(_fwd(np.sqrt)), lambda B, g, out, a, arg: g / (2.0 * out))
@@ -369,7 +402,7 @@ def _split(B: Any, g: Any, positive: np.ndarray, otherwise: Any) -> Any:
 
 
 def _leaky_relu(a: np.ndarray, slope: float) -> np.ndarray:
-    if 0.0 <= slope <= 1.0:
+    if 0.0 < slope <= 1.0:  # (slope 0 would make inf * 0 = nan at a = inf)
         return np.maximum(a, a * slope)  # the same values as where(a > 0, ...), faster
     return np.where(a > 0, a, a * slope)
 
@@ -379,9 +412,16 @@ _rule("relu", "ReLU", 1, lambda a, arg: np.maximum(a, 0),
 _rule("leaky_relu", "LeakyReLU", 1, _leaky_relu,
       lambda B, g, out, a, slope: _split(B, g, B.raw(a) > 0, g * slope))
 # max(a, 0) + alpha expm1(min(a, 0)) is a where a > 0 and alpha (e^a - 1) elsewhere.
+def _elu_vjp(B: Any, g: Any, out: Any, a: Any, alpha: float) -> Any:
+    # PyTorch's: g where a > 0, g alpha e^a where a <= 0 (not g (out + alpha), which cancels
+    # to 0 for a << 0). e^a is taken at min(a, 0) through a mask, so its own derivative
+    # vanishes at a = 0, as PyTorch's second derivative (masked where a < 0) does.
+    ra = B.raw(a)
+    return _split(B, g, ~(ra <= 0), g * (alpha * B.exp(B.where(ra < 0, a, 0.0))))
+
+
 _rule("elu", "ELU", 1,
-      lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)),
-      lambda B, g, out, a, alpha: _split(B, g, ~(B.raw(a) <= 0), g * (out + alpha)))
+      lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)), _elu_vjp)
 _rule("normal_cdf", "Φ", 1, _fwd(_normal_cdf),
       lambda B, g, out, a, arg: g * (B.exp(a * a * -0.5) * _INV_SQRT_2PI))
 _rule("gelu", "GELU", 1, lambda a, arg: a * _normal_cdf(a),
@@ -396,13 +436,21 @@ def _softplus_forward(a: np.ndarray, arg: Tuple[float, float]) -> np.ndarray:
         out /= beta
     linear = z > threshold  # PyTorch returns x itself there (and its slope is exactly 1)
     if linear.any():
-        out[linear] = a[linear]
+        out = np.where(linear, a, out)
     return out
 
 
-_rule("softplus", "softplus", 1, _quiet(_softplus_forward),
-      lambda B, g, out, a, arg: _split(B, g, B.raw(a) * arg[0] > arg[1],
-                                       g * B.sigmoid(a * arg[0])))
+def _softplus_vjp(B: Any, g: Any, out: Any, a: Any, arg: Tuple[float, float]) -> Any:
+    # g where beta a > threshold, else g sigmoid(beta a). The sigmoid reads a through a mask
+    # that is constant where beta a >= threshold, so the curvature there is 0: PyTorch's
+    # second derivative is masked with beta a < threshold (its first with > threshold).
+    beta, threshold = arg
+    z = B.raw(a) * beta
+    curved = B.where(z < threshold, a, B.raw(a))
+    return _split(B, g, z > threshold, g * B.sigmoid(curved * beta))
+
+
+_rule("softplus", "softplus", 1, _quiet(_softplus_forward), _softplus_vjp)
 def _sign(a: np.ndarray) -> np.ndarray:
     # 0 at 0 (abs'(0) = 0) and at NaN, like PyTorch's sgn (np.sign(nan) would be nan).
     s = (a > 0).astype(a.dtype)
@@ -433,8 +481,9 @@ for _name in ("reshape", "squeeze", "unsqueeze", "flatten"):
     _rule(_name, _name, 1, lambda a, shape: a.reshape(shape), _reshape_vjp)
 _rule("permute", "permute", 1, lambda a, axes: a.transpose(axes),
       lambda B, g, out, a, axes: B.permute(g, tuple(int(i) for i in np.argsort(axes))))
-_rule("transpose", "transpose", 1, lambda a, dims: a.swapaxes(*dims),
-      lambda B, g, out, a, dims: g.swapaxes(*dims))
+# A 0-d tensor's only dims, 0 and -1, name itself: transpose(0, 0) is the identity.
+_rule("transpose", "transpose", 1, lambda a, dims: a.swapaxes(*dims) if a.ndim else a,
+      lambda B, g, out, a, dims: g.swapaxes(*dims) if len(g.shape) else g)
 # expand's VJP is the identity: unbroadcast sums the gradient back to the operand's shape.
 _rule("expand", "expand", 1, lambda a, shape: np.broadcast_to(a, shape),
       lambda B, g, out, a, shape: g)
@@ -482,9 +531,16 @@ _rule("sum", "Σ", 1, lambda a, arg: np.sum(a, axis=arg[0], keepdims=arg[1]), _s
 _rule("mean", "mean", 1, lambda a, arg: np.mean(a, axis=arg[0], keepdims=arg[1]), _mean_vjp)
 
 
+# max/min's `index` says how the gradient is shared: an index array (max(dim): all of it to
+# the returned index), None (amax/amin: evenly among ties, nan everywhere if the slice has a
+# NaN, as PyTorch's scale_grad_by_count) or WHOLE (max()/min() of the whole tensor: evenly
+# among ties, or among the NaNs when the result is NaN: PyTorch's evenly_distribute_backward).
+WHOLE = "whole"
+
+
 def _extreme_forward(a: np.ndarray, arg: Any) -> np.ndarray:
     axes, keepdims, largest, index = arg
-    if index is not None:  # max(dim): values at the returned indices
+    if type(index) is np.ndarray:  # max(dim): values at the returned indices
         values = np.take_along_axis(a, index, axis=axes[0])
         return values if keepdims else values.squeeze(axis=axes[0])
     reduce = np.max if largest else np.min
@@ -496,14 +552,19 @@ def _extreme_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
     shape = a.shape
     gk = _kept(g, shape, axes, keepdims)
     ra = B.raw(a)
-    if index is not None:  # all of the gradient to the index max(dim) returned
+    if type(index) is np.ndarray:  # all of the gradient to the index max(dim) returned
         mask = np.zeros(shape, dtype=bool)
         np.put_along_axis(mask, index, True, axis=axes[0])
         return B.mask(gk, mask)
-    # Split evenly among tied extremes, as PyTorch does for max()/amax().
-    mask = ra == _kept(B.raw(out), shape, axes, keepdims)
-    share = mask / np.sum(mask, axis=axes, keepdims=True, dtype=ra.dtype)
-    return gk * share.astype(ra.dtype, copy=False)
+    extreme = _kept(B.raw(out), shape, axes, keepdims)
+    if index is WHOLE and np.isnan(extreme).all():
+        mask = np.isnan(ra)
+    else:
+        mask = ra == extreme
+    count = np.sum(mask, axis=axes, keepdims=True, dtype=ra.dtype)
+    if index is WHOLE:   # PyTorch fills the selected elements (masked_fill): a select
+        return B.mask(gk * (1.0 / count), mask)
+    return gk * (mask / count).astype(ra.dtype, copy=False)   # amax: PyTorch multiplies
 
 
 _rule("max", "max", 1, _extreme_forward, _extreme_vjp)
@@ -514,25 +575,33 @@ def _centered(a: Any, axes: Any) -> Any:
     return a - a.mean(axis=axes, keepdims=True)
 
 
-def _dof(shape: Tuple[int, ...], axes: Any, correction: float) -> float:
-    # PyTorch divides by max(0, N - correction); 1/0 is inf here, not a ZeroDivisionError.
-    return max(0.0, _count(shape, axes) - correction)
-
-
-def _inv(x: float) -> float:
-    return 1.0 / x if x else math.inf
+def _var_grad(B: Any, g: Any, a: Any, axes: Any, keepdims: bool, correction: float) -> Any:
+    """PyTorch's var_backward: g · 2 (a − mean) / (N − correction). Over given dims the
+    divisor is N − correction as is (even 0 or negative); over all elements a divisor
+    <= 0 gives g · (nan where a == mean, else inf), as PyTorch's."""
+    gk = _kept(g, a.shape, axes, keepdims)
+    dof = _count(a.shape, axes) - correction
+    if axes is None and dof <= 0:
+        ra = B.raw(a)
+        return gk * np.where(ra == ra.mean(), np.nan, np.inf).astype(ra.dtype)
+    return gk * (_centered(a, axes) * (2.0 / dof if dof else math.inf))
 
 
 _rule("var", "var", 1,
       lambda a, arg: np.var(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]),
-      lambda B, g, out, a, arg: _kept(g, a.shape, arg[0], arg[1])
-      * (_centered(a, arg[0]) * (2.0 * _inv(_dof(a.shape, arg[0], arg[2])))))
+      lambda B, g, out, a, arg: _var_grad(B, g, a, *arg))
+
+
+def _std_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
+    # PyTorch's: var's gradient of g / (2 std), masked to 0 where std = 0 (a constant input
+    # gives 0, not 0/0).
+    axes, keepdims, correction = arg
+    grad_var = B.mask(g / (out * 2.0), B.raw(out) != 0)
+    return _var_grad(B, grad_var, a, axes, keepdims, correction)
+
+
 _rule("std", "std", 1,
-      lambda a, arg: np.std(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]),
-      lambda B, g, out, a, arg: (_kept(g, a.shape, arg[0], arg[1])
-                                 / (_kept(out, a.shape, arg[0], arg[1])
-                                    * _dof(a.shape, arg[0], arg[2])))
-      * _centered(a, arg[0]))
+      lambda a, arg: np.std(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]), _std_vjp)
 
 
 # ---- softmax family: stable for logits of ±1e4 (the max is subtracted first) ----
@@ -556,16 +625,22 @@ def _max_keepdims(a: np.ndarray, axes: Any) -> np.ndarray:
 
 
 def _max_shift(a: np.ndarray, axes: Any) -> np.ndarray:
-    m = _max_keepdims(a, axes)
-    if not np.isfinite(m).all():
-        # A slice whose max is ±inf would give inf - inf = nan; shift it by 0 instead.
-        m = np.where(np.isfinite(m), m, 0.0)
-    return m
+    """The max over `axes` (kept), or 0 where there is nothing to reduce (NumPy's max has
+    no identity). Softmax and log_softmax shift by it as is, like PyTorch's kernels, so a
+    slice holding +inf gives nan there too."""
+    if a.size == 0:
+        return np.zeros(_keep_shape(a.shape, (axes,) if type(axes) is int else axes),
+                        dtype=a.dtype)
+    return _max_keepdims(a, axes)
 
 
 def _logsumexp_forward(a: np.ndarray, arg: Any) -> np.ndarray:
     axes, keepdims = arg
     m = _max_shift(a, axes)
+    if not np.isfinite(m).all():
+        # PyTorch's logsumexp shifts a slice whose max is ±inf by 0 (no inf - inf = nan):
+        # logsumexp([0, inf]) = inf, of all -inf = -inf.
+        m = np.where(np.isfinite(m), m, 0.0)
     out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True))
     out += m
     return out if keepdims else out.squeeze(axis=axes)
@@ -592,6 +667,12 @@ _rule("log_softmax", "log_softmax", 1, _quiet(_log_softmax_forward),
       lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True))
 
 
+# ---- custom ops: an autograd.Function's node; its ctx (the arg) runs the user's backward ----
+
+_rule("function", "", 0, made_by_apply,
+      lambda B, g, out, ops, ctx, need: ctx.vector_jacobian(g, ops, B is not ARRAY_MATH))
+
+
 # ---- binary cross-entropy: PyTorch's clamps cannot be composed from the ops above ----
 # (log(0) = -inf would make the clamp's zero gradient 0 * inf = nan). Used by nn.functional.
 _BCE_EPSILON = 9.999999960041972e-13  # float32(1e-12), the constant in PyTorch's kernel
@@ -616,6 +697,40 @@ def _bce_vjp(B: Any, g: Any, out: Any, p: Any, y: Any, arg: Any, need: Sequence[
             gy = g * (B.log(1.0 - p) - B.log(p))
     return gp, gy
 
+
+def _softplus_of(B: Any, z: Any) -> Any:
+    return np.logaddexp(0.0, z) if B is ARRAY_MATH else z.softplus()
+
+
+def _bce_logits_forward(ops: list, pos_weight: Any) -> np.ndarray:
+    # PyTorch's: (1 − y)x + (1 + (p − 1)y)·softplus(−x), softplus stable both ways.
+    x, y = ops
+    scale = 1.0 if pos_weight is None else 1.0 + (pos_weight - 1.0) * y
+    return (1.0 - y) * x + scale * np.logaddexp(0.0, -x)
+
+
+def _bce_logits_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], pos_weight: Any,
+                    need: Sequence[bool]) -> list:
+    # PyTorch's formulas, so infinities land where its do: d/dx = (1 + (p − 1)y)σ(x) − p·y
+    # (σ(x) − y without p), d/dy = p·softplus(−x) − softplus(x) (−x without p).
+    x, y = ops
+    gx = gy = None
+    if need[0]:
+        if pos_weight is None:
+            gx = g * (B.sigmoid(x) - y)
+        else:
+            gx = g * ((1.0 + (pos_weight - 1.0) * y) * B.sigmoid(x) - pos_weight * y)
+    if need[1]:
+        if pos_weight is None:
+            gy = g * -x
+        else:
+            gy = g * (pos_weight * _softplus_of(B, -x) - _softplus_of(B, x))
+    return [gx, gy]
+
+
+# pos_weight (the arg: an array or None) is a constant, as in PyTorch.
+_rule("binary_cross_entropy_with_logits", "BCEWithLogits", 0, _quiet(_bce_logits_forward),
+      _bce_logits_vjp)
 
 _rule("binary_cross_entropy", "BCE", 2,
       lambda p, y, arg: -(y * _clamped_log(ARRAY_MATH, p)

@@ -8,15 +8,19 @@
 """
 from __future__ import annotations
 
+import functools
 import gc
+import math
 import numbers
+import weakref
 from operator import attrgetter
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
+from .anomaly import check_forward, check_value_backward
 from .errors import DomainError
 from .graph import Node, next_seq, topological_order
-from .mode import STATE
-from .scalar_rules import ACCUMULATE, RULES, local_derivatives
+from .mode import STATE, THREAD
+from .scalar_rules import ACCUMULATE, MASKED, RULES, local_derivatives
 
 _new = object.__new__
 _data = attrgetter("data")
@@ -47,14 +51,17 @@ def _node(data: float, parents: tuple, op: str, arg: Any = None) -> "Value":
     v._arg = arg
     v._seq = next_seq()
     v._mark = None
-    if STATE.grad_enabled:
+    state = THREAD.recording
+    if state.grad_enabled:
         v._parents = parents
         v._op = op
-        v._scope = STATE.scope
+        v._scope = state.scope
     else:
         v._parents = ()
         v._op = ""
         v._scope = None
+    if state.anomaly:   # process-wide (a class attribute): no second lookup
+        check_forward(op, data, parents)
     return v
 
 
@@ -118,7 +125,7 @@ class Value(Node):
         self._arg = None
         self._seq = next_seq()
         self._mark = None
-        self._scope = STATE.scope
+        self._scope = THREAD.recording.scope
 
     # ---- the node protocol ----
     @property
@@ -130,7 +137,10 @@ class Value(Node):
         return self.data
 
     def __repr__(self) -> str:
-        return f"Value(data={self.data}, grad={self.grad})"
+        # micrograd 0.1.0's format: a gradient not yet computed (or zeroed) prints as `0`.
+        g = self.grad
+        shown = "0" if g == 0.0 and math.copysign(1.0, g) > 0.0 else repr(g)
+        return f"Value(data={self.data!r}, grad={shown})"
 
     def __float__(self) -> float:
         return self.data
@@ -240,6 +250,25 @@ class Value(Node):
     def minimum(self, other: Any) -> "Value":
         return _binary("minimum", self, other)
 
+    # ---- micrograd's way of adding ops ----
+    @property
+    def _backward(self) -> Callable[[], None]:
+        """This node's step of backprop, micrograd's `_backward`: adds d(self)/d(parent) *
+        self.grad to every parent's grad (so micrograd's hand-written backward loop works)."""
+        return functools.partial(_backward_step, self)
+
+    @_backward.setter
+    def _backward(self, fn: Callable[[], None]) -> None:
+        """micrograd's way to add an op: `out = Value(t, (x,), 'tanh'); out._backward = fn`,
+        where `fn()` adds to `x.grad` using `out.grad`. `backward()` then calls `fn` for
+        this node in its one traversal. `autograd.Function` is the recommended form (it
+        also gives higher-order gradients)."""
+        if not callable(fn):
+            raise TypeError(f"_backward must be a function of no arguments, got "
+                            f"{type(fn).__name__}")
+        self._arg = MicrogradBackward(self.op or "custom", fn, self)
+        self._op = "function"
+
     # ---- graph ----
     def detach(self) -> "Value":
         """A new leaf with the same data: gradients stop here."""
@@ -250,7 +279,12 @@ class Value(Node):
         return 1.0 if seed is None else seed
 
     def _vjp(self, g: Any, create_graph: bool) -> list:
-        return [d * g for d in local_derivatives(self, differentiable=create_graph)]
+        # A masked derivative selects: a plain 0, whatever g is (the parent is still used).
+        vjp = [0.0 if d is MASKED else d * g
+               for d in local_derivatives(self, differentiable=create_graph)]
+        if STATE.anomaly:
+            check_value_backward(self, vjp)
+        return vjp
 
     def _wrap_gradient(self, g: Any, create_graph: bool) -> Any:
         # Without create_graph a scalar gradient is just a number; with it, a Value (a
@@ -288,33 +322,102 @@ class Value(Node):
         self.grad = 1.0
         local = _LOCAL
         accumulate = ACCUMULATE
-        for node in reversed(order):
-            parents = node._parents
-            if not parents:
-                continue
-            g = node.grad
-            n = len(parents)
-            op = node._op
-            if op in accumulate:
-                accumulate[op](node, g)
-            elif n == 2:
-                a, b = parents
-                da, db = local[op](node.data, a.data, b.data, node._arg)
-                a.grad += da * g
-                b.grad += db * g
-            elif n == 1:
-                a = parents[0]
-                a.grad += local[op](node.data, a.data, node._arg) * g
-            else:
-                ds = local[op](node.data, [p.data for p in parents], node._arg)
-                for p, d in zip(parents, ds):
-                    p.grad += d * g
+        checking = STATE.anomaly
+        try:
+            for node in reversed(order):
+                parents = node._parents
+                if not parents:
+                    continue
+                g = node.grad
+                op = node._op
+                n = len(parents)
+                if op in accumulate:
+                    accumulate[op](node, g)
+                elif n == 2:
+                    a, b = parents
+                    da, db = local[op](node.data, a.data, b.data, node._arg)
+                    # A masked derivative selects (no gradient even if g is inf or nan).
+                    if da is not MASKED:
+                        a.grad += da * g
+                    if db is not MASKED:
+                        b.grad += db * g
+                elif n == 1:
+                    a = parents[0]
+                    d = local[op](node.data, a.data, node._arg)
+                    if d is not MASKED:
+                        a.grad += d * g
+                else:
+                    _backward_step(node)
+                if checking:
+                    check_value_backward(node)
+        except KeyError:
+            if node._op not in local:
+                raise KeyError(f"backward: the node {node.label or ''} made by op "
+                               f"{node._op!r} has no derivative rule; give it a _backward "
+                               f"(micrograd's way) or write the op as an autograd.Function"
+                               ) from None
+            raise
         for node, earlier in held:
             node.grad = earlier + node.grad
 
 
 def _as_number(x: Any) -> float:
     return x.data if type(x) is Value else x
+
+
+def _backward_step(node: Value) -> None:
+    """Add node.grad times each local derivative to the parents' grads (masks select)."""
+    g = node.grad
+    if node._op == "function":
+        node._arg.accumulate(node, g)
+        return
+    for p, d in zip(node._parents, local_derivatives(node)):
+        if d is not MASKED:
+            p.grad += d * g
+
+
+class MicrogradBackward:
+    """The rule-table arg of a node whose backward is a micrograd-style closure.
+
+    The closure adds to its parents' grads itself; to learn the local derivatives (for
+    drawings and `autograd.grad`) it is run once with the node's grad set to 1 and the
+    parents' grads to 0, then everything is put back.
+    """
+
+    __slots__ = ("op_name", "fn", "_node")
+
+    def __init__(self, name: str, fn: Callable[[], None], node: Value) -> None:
+        self.op_name = name
+        self.fn = fn
+        self._node = weakref.ref(node)  # no cycle node -> arg -> node
+
+    def accumulate(self, node: Value, g: float) -> None:
+        self.fn()
+
+    def local_derivatives(self, differentiable: bool) -> tuple:
+        if differentiable:
+            raise TypeError(f"the op {self.op_name!r} has a micrograd-style _backward, which "
+                            f"cannot be differentiated again; write it as an "
+                            f"autograd.Function for higher-order gradients")
+        node = self._node()
+        parents = node._parents
+        saved = node.grad, [p.grad for p in parents]
+        try:
+            node.grad = 1.0
+            for p in parents:
+                p.grad = 0.0
+            self.fn()
+            # A parent listed twice gets its total once (its later edges 0): sums stay right.
+            seen: set = set()
+            out = []
+            for p in parents:
+                out.append(0.0 if id(p) in seen else p.grad)
+                seen.add(id(p))
+            return tuple(out)
+        finally:
+            node.grad = saved[0]
+            for p, g in zip(parents, saved[1]):
+                p.grad = g
 
 
 class Inputs(tuple):

@@ -166,11 +166,19 @@ def l1_loss(input: Any, target: Any, reduction: str = "mean") -> Any:
 
 
 def _huber(input: Tensor, target: Any, delta: float) -> Tensor:
-    # With q = min(|d|, δ): 0.5 q² + δ(|d| − q) is 0.5 d² inside and δ(|d| − δ/2) outside,
-    # no `where` needed; on |d| = δ the tie-split gradient is still δ·sign(d) (PyTorch's).
-    a = (input - target).abs()
-    q = a.minimum(delta)
-    return 0.5 * q * q + delta * (a - q)
+    """0.5 d² where |d| < δ, else δ(|d| − δ/2), with PyTorch's derivatives exactly: the slope
+    is clamp(d, −δ, δ) (nan for a nan d) and the curvature is 1 where |d| < δ, else 0.
+
+    Outside, the loss is written c·d − c²/2 with c = clamp(d, −δ, δ) a constant: the same
+    value, slope c, curvature 0. Inside, d is squared only where selected (elsewhere it
+    could be inf, and where's zero gradient times inf would be nan).
+    """
+    d = input - target
+    raw = d.raw_data
+    inside = np.abs(raw) < delta
+    near = _tensor.where(inside, d, 0.0)
+    c = np.clip(raw, -delta, delta)
+    return _tensor.where(inside, 0.5 * near * near, d * c - 0.5 * c * c)
 
 
 def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0) -> Any:
@@ -229,10 +237,15 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
         return _scalar.binary_cross_entropy(input, target, reduction=reduction)
     _check_reduction(reduction)
     target = _same_shape("binary_cross_entropy", input, target)
-    if ((input.raw_data < 0) | (input.raw_data > 1)).any():
-        bad = input.raw_data[(input.raw_data < 0) | (input.raw_data > 1)].flat[0]
+    outside = ~((input.raw_data >= 0) & (input.raw_data <= 1))   # NaN is outside (PyTorch)
+    if outside.any():
+        bad = input.raw_data[outside].flat[0].item()
         raise ValueError(f"binary_cross_entropy: input must be probabilities in [0, 1], "
                          f"got {bad!r} (use binary_cross_entropy_with_logits for logits)")
+    outside = ~((target.raw_data >= 0) & (target.raw_data <= 1))   # PyTorch checks it too
+    if outside.any():
+        raise ValueError(f"binary_cross_entropy: target must be in [0, 1], got "
+                         f"{target.raw_data[outside].flat[0].item()!r}")
     # One node from the tensor rule table: PyTorch's clamped logs and capped gradient.
     loss = _tensor._binary("binary_cross_entropy", input, target)
     if weight is not None:
@@ -254,11 +267,12 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
                                                         reduction=reduction)
     _check_reduction(reduction)
     y = _same_shape("binary_cross_entropy_with_logits", input, target)
-    neg = (-input).softplus()                      # −log σ(x), stable both ways
-    if pos_weight is None:
-        loss = (1.0 - y) * input + neg
-    else:
-        loss = (1.0 - y) * input + (1.0 + (_constant(pos_weight, input) - 1.0) * y) * neg
+    if isinstance(pos_weight, Tensor) and pos_weight.requires_grad:
+        raise RuntimeError("binary_cross_entropy_with_logits is not differentiable with respect "
+                           "to argument 'pos_weight'; it cannot have requires_grad=True")
+    pw = None if pos_weight is None else _constant(pos_weight, input).raw_data
+    # One node from the tensor rule table with PyTorch's forward and gradient formulas.
+    loss = _tensor._nary("binary_cross_entropy_with_logits", (input, y), pw)
     if weight is not None:
         loss = loss * _elementwise_weight(weight, input)
     return _reduce(loss, reduction)
@@ -297,8 +311,10 @@ def _reduce_weighted(loss: Tensor, reduction: str, denominator: float) -> Tensor
     total = loss.sum()
     if reduction == "sum":
         return total
-    # A weighted mean: Σ_n loss_n / Σ_n w_{y_n} (PyTorch's); 0/0 = nan if all are ignored.
-    return total * (1.0 / denominator if denominator else math.nan)
+    # A weighted mean: Σ_n loss_n / Σ_n w_{y_n} (PyTorch's). With nothing to average the
+    # loss is 0/0 = nan; the gradient (g · inf) reaches no ignored target (they are
+    # selected out), so a padding-only batch gets 0, a zero-weight target nan (PyTorch's).
+    return total * (1.0 / denominator if denominator else math.inf)
 
 
 def _index_targets(input: Tensor, logp: Tensor, raw: np.ndarray, w: Optional[np.ndarray],
@@ -321,16 +337,21 @@ def _index_targets(input: Tensor, logp: Tensor, raw: np.ndarray, w: Optional[np.
         w_y = (np.ones(raw.shape, dtype=input.dtype) if w is None else w[safe]) * valid
         loss = picked * Tensor(-w_y)
         denominator = float(w_y.sum())
-    if smoothing:
-        if w is None:
-            smooth = -logp.sum(dim=cd)
-        else:
-            shape = (n_classes,) + (1,) * (input.ndim - cd - 1)
-            smooth = -(logp * Tensor(w.reshape(shape))).sum(dim=cd)
-        if not every:
-            smooth = smooth * Tensor(valid.astype(input.dtype))
-        loss = (1.0 - smoothing) * loss + (smoothing / n_classes) * smooth
-    return _reduce_weighted(loss, reduction, denominator)
+    if not every:  # ignored targets are selected out (no 0 * inf when the gradient is inf)
+        loss = _tensor.where(valid, loss, 0.0)
+    if not smoothing:
+        return _reduce_weighted(loss, reduction, denominator)
+    if w is None:
+        smooth = -logp.sum(dim=cd)
+    else:
+        shape = (n_classes,) + (1,) * (input.ndim - cd - 1)
+        smooth = -(logp * Tensor(w.reshape(shape))).sum(dim=cd)
+    if not every:
+        smooth = _tensor.where(valid, smooth, 0.0)
+    # Each part reduced on its own, then mixed (PyTorch's order: with a zero total weight
+    # the target part is 0/0 = nan, whatever the smoothing part is).
+    return ((1.0 - smoothing) * _reduce_weighted(loss, reduction, denominator)
+            + (smoothing / n_classes) * _reduce_weighted(smooth, reduction, denominator))
 
 
 def _probability_targets(input: Tensor, logp: Tensor, target: Any, w: Optional[np.ndarray],
@@ -385,15 +406,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, ignore_index: int = -1
     if not isinstance(input, Tensor):
         _scalar_only_defaults("nll_loss", weight=weight is not None,
                               ignore_index=ignore_index != -100)
-        batch = isinstance(input[0], (list, tuple))
-        rows, targets = (input, target) if batch else ([input], [target])
-        losses = []
-        for row, t in zip(rows, targets):
-            if not isinstance(t, int) or not 0 <= t < len(row):
-                raise ValueError(f"nll_loss: target {t!r} is not a class index in "
-                                 f"[0, {len(row)})")
-            losses.append(-row[t])
-        return _scalar.reduce(losses, reduction) if batch else losses[0]
+        return _scalar.nll_loss(input, target, reduction=reduction)
     _check_reduction(reduction)
     raw = target.raw_data if isinstance(target, Tensor) else np.asarray(target)
     if raw.dtype.kind not in "iu":

@@ -24,7 +24,7 @@ import numpy as np
 import autograd
 from autograd.devices import check_device, is_device
 from autograd.dtypes import to_numpy
-from autograd.mode import STATE, no_grad
+from autograd.mode import THREAD, no_grad
 from autograd.tensor_core import Tensor
 from autograd.value import Value
 
@@ -57,13 +57,14 @@ class Module:
     training: bool = True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        saved = STATE.scope
+        state = THREAD.recording  # this thread's: a forward in another thread has its own
+        saved = state.scope
         if saved is not None:
-            STATE.scope = self
+            state.scope = self
             try:
                 return self.forward(*args, **kwargs)
             finally:
-                STATE.scope = saved
+                state.scope = saved
         # The outermost call. Our graphs hold no reference cycles, so the cyclic garbage
         # collector has nothing to find in the nodes a forward pass makes; scanning them
         # anyway cost ~60% of a per-op MLP's run time. Pause it for the pass.
@@ -71,11 +72,11 @@ class Module:
             self._assign_qualnames()
         paused = gc.isenabled()
         gc.disable()
-        STATE.scope = self
+        state.scope = self
         try:
             return self.forward(*args, **kwargs)
         finally:
-            STATE.scope = None
+            state.scope = None
             if paused:
                 gc.enable()
 

@@ -27,6 +27,9 @@ from autograd.value import Value, _affine, as_inputs
 from .module import Module
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "linear", "leaky_relu", "elu", "gelu", "softplus")
+# How `print(model)` names a neuron, in micrograd's format (ReLUNeuron(2), LinearNeuron(16)).
+_PRINTED = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "linear": "Linear",
+            "leaky_relu": "LeakyReLU", "elu": "ELU", "gelu": "GELU", "softplus": "Softplus"}
 INITS = ("uniform", "he", "xavier")
 _ACTIVATE = {name: getattr(Value, name) for name in ACTIVATIONS if name != "linear"}
 
@@ -88,6 +91,10 @@ class Neuron(Module):
     def extra_repr(self) -> str:
         return f"{len(self.w)}, activation={self.activation!r}"
 
+    def __str__(self) -> str:
+        """micrograd's print format: `ReLUNeuron(2)` (repr() keeps the module form)."""
+        return f"{_PRINTED[self.activation]}Neuron({len(self.w)})"
+
 
 class Layer(Module):
     """`nout` neurons reading the same inputs. Returns a list, or a bare Value when nout == 1
@@ -111,6 +118,10 @@ class Layer(Module):
 
     def __repr__(self) -> str:  # a hundred neurons are one line, not a hundred
         return f"Layer({self.extra_repr()})"
+
+    def __str__(self) -> str:
+        """micrograd's print format: `Layer of [ReLUNeuron(2), ReLUNeuron(2)]`."""
+        return f"Layer of [{', '.join(str(n) for n in self.neurons)}]"
 
 
 class MLP(Module):
@@ -137,3 +148,13 @@ class MLP(Module):
         for layer in self.layers:
             x = layer(x)
         return x
+
+    def __str__(self) -> str:
+        """micrograd's print format, so `print(model)` shows what micrograd's does:
+
+        >>> print(MLP(2, [2, 1], seed=0))
+        MLP of [Layer of [ReLUNeuron(2), ReLUNeuron(2)], Layer of [LinearNeuron(2)]]
+
+        `repr(model)` keeps the module tree (`MLP(\\n  (layers.0): Layer(2, 2, ...)`).
+        """
+        return f"MLP of [{', '.join(str(layer) for layer in self.layers)}]"

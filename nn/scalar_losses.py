@@ -10,7 +10,10 @@ All take `reduction='mean'|'sum'|'none'` like PyTorch ('none' returns the list).
 """
 from __future__ import annotations
 
+import numbers
 from typing import Any, List, Sequence, Union
+
+import numpy as np
 
 from autograd.value import Value, _lift, _apply
 
@@ -18,9 +21,17 @@ Preds = Union[Value, Sequence[Value]]
 REDUCTIONS = ("mean", "sum", "none")
 
 
+def _items(x: Any) -> list:
+    """A list of predictions or targets: a list, tuple or NumPy array (as Python numbers, e.g.
+    labels from `nn.datasets`), or one item."""
+    if isinstance(x, np.ndarray):
+        return x.tolist() if x.ndim else [x.item()]
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
 def _pairs(pred: Any, target: Any) -> tuple:
-    preds = [pred] if not isinstance(pred, (list, tuple)) else list(pred)
-    targets = [target] if not isinstance(target, (list, tuple)) else list(target)
+    preds = _items(pred)
+    targets = _items(target)
     if len(preds) != len(targets):
         raise ValueError(f"loss: {len(preds)} predictions but {len(targets)} targets")
     return preds, targets
@@ -83,24 +94,39 @@ def binary_cross_entropy_with_logits(logit: Preds, target: Any, pos_weight: floa
     return reduce(out, reduction)
 
 
+def _rows(name: str, scores: Sequence[Any], target: Any) -> tuple:
+    """(rows, class indices, batched?) for one sample (a list of Values and an int) or a
+    batch (a list of lists and a list or array of ints); each index checked."""
+    batch = isinstance(scores[0], (list, tuple))
+    rows, targets = (scores, _items(target)) if batch else ([scores], _items(target))
+    if len(rows) != len(targets):
+        raise ValueError(f"{name}: {len(rows)} samples but {len(targets)} targets")
+    for row, t in zip(rows, targets):
+        if not isinstance(t, numbers.Integral) or isinstance(t, bool) or not 0 <= t < len(row):
+            raise ValueError(f"{name}: target {t!r} is not a class index in [0, {len(row)})")
+    return rows, [int(t) for t in targets], batch
+
+
 def cross_entropy(logits: Sequence[Any], target: Any, reduction: str = "mean") -> Any:
     """−log softmax(logits)[target], with a max-shifted log-sum-exp (stable for ±1e4).
 
     `logits` is one sample's list of Values with an int `target`, or a list of such lists
-    with a list of targets.
+    with a list (or array) of targets.
     """
-    batch = isinstance(logits[0], (list, tuple))
-    rows, targets = (logits, target) if batch else ([logits], [target])
-    if len(rows) != len(targets):
-        raise ValueError(f"cross_entropy: {len(rows)} samples but {len(targets)} targets")
+    rows, targets, batch = _rows("cross_entropy", logits, target)
     out = []
     for row, t in zip(rows, targets):
-        if not isinstance(t, int) or not 0 <= t < len(row):
-            raise ValueError(f"cross_entropy: target {t!r} is not a class index in [0, {len(row)})")
         row = [_lift(z) for z in row]
         m = max(z.data for z in row)   # a constant shift: softmax does not change
         total = (row[0] - m).exp()
         for z in row[1:]:
             total = total + (z - m).exp()
         out.append(total.log() + m - row[t])
+    return reduce(out, reduction) if batch else out[0]
+
+
+def nll_loss(logp: Sequence[Any], target: Any, reduction: str = "mean") -> Any:
+    """−logp[target] from log-probabilities: one sample's list and an int, or a batch."""
+    rows, targets, batch = _rows("nll_loss", logp, target)
+    out = [-_lift(row[t]) for row, t in zip(rows, targets)]
     return reduce(out, reduction) if batch else out[0]

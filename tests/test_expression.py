@@ -244,10 +244,15 @@ def test_caret_handles_lines_wide_characters_tabs_and_long_text() -> None:
     assert len(shown) <= 80 and shown.startswith("...") and shown[caret.index("^")] == "$"
 
 
-def test_gradient_errors_become_expression_errors() -> None:
+def test_a_gradient_too_large_for_a_float_is_inf_like_pytorch() -> None:
     out, leaves = evaluate(parse("1 / x"), {"x": 1e-200})   # the forward pass fits a float
+    out.backward()                                            # d/dx = -1/x**2 does not
+    assert leaves["x"].grad == -math.inf
+
+
+def test_gradient_errors_become_expression_errors() -> None:
     with pytest.raises(ExpressionError) as info, gradient_errors("1 / x"):
-        out.backward()                                        # d/dx = -1/x**2 does not
+        raise OverflowError("math range error")
     assert info.value.kind == "gradient" and info.value.position is None
     assert info.value.caret() == ""
 

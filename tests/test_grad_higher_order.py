@@ -269,6 +269,45 @@ def test_gradcheck_names_an_unlabelled_input_by_position(monkeypatch):
     assert gradcheck(lambda a: a / 2.0, [Value(3.0)])
 
 
+def test_gradcheck_perturbs_a_copy_so_read_only_inputs_work():
+    from autograd import Tensor
+    data = np.array([0.3, -0.7])
+    data.setflags(write=False)             # e.g. a slice of a memory-mapped data set
+    x = Tensor(data, requires_grad=True)
+    assert gradcheck(lambda t: (t * t).sin(), [x])
+    assert x.raw_data is data               # the input is put back as it was
+
+
+def test_gradcheck_checks_every_output_of_a_list_or_tuple():
+    from autograd import Tensor
+    x = Tensor(np.array([0.3, -0.7, 1.1]), requires_grad=True)
+    assert gradcheck(lambda t: [t.softmax(0), t.exp().sum()], [x])
+    assert gradcheck(lambda a, b: (a * b, a - b, b.exp()), [Value(0.3), Value(2.0)])
+    # A softmax backward that swaps two elements: a plain sum (constant 1) could not see
+    # it, the weighted sum does.
+    from autograd.tensor_rules import RULES
+    rule = RULES["softmax"]
+    swapped = rule._replace(vjp=lambda B, g, out, a, axis: rule.vjp(B, g, out, a, axis)[::-1])
+    RULES["softmax"] = swapped
+    try:
+        with pytest.raises(GradcheckError, match=r"d\(Σ w·output\)/d\(input 0\[0\]\)"):
+            gradcheck(lambda t: (t.softmax(0),), [x])
+    finally:
+        RULES["softmax"] = rule
+
+
+def test_gradcheck_says_float32_needs_looser_tolerances():
+    from autograd import Tensor
+    x = Tensor(np.array([0.3, 0.7], np.float32), requires_grad=True)
+    with pytest.warns(UserWarning, match="float32, not float64"):
+        with pytest.raises(GradcheckError, match=r"input\(s\) 0 are not float64: eps=1e-6 and "
+                                                 r"these tolerances are meant for float64"):
+            gradcheck(lambda t: (t * t).sum(), [x])
+    with pytest.warns(UserWarning):     # the same correct function passes when loosened
+        assert gradcheck(lambda t: (t * t).sum(), [x], eps=1e-2, atol=1e-3, rtol=1e-2)
+    assert gradcheck(lambda t: (t * t).sum(), [x.double().detach().requires_grad_()])
+
+
 def test_gradcheck_tolerances_are_pytorchs_defaults():
     import inspect
     params = inspect.signature(gradcheck).parameters

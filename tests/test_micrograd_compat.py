@@ -1,6 +1,6 @@
-"""micrograd 0.1.0 compatibility: its README/test_engine expressions give the same numbers,
-`random.seed(1337); MLP(2, [16, 16, 1])` gives its exact weights and outputs, and its demo's
-SGD training (SVM loss + 1e-4 L2) follows the same loss trajectory."""
+"""micrograd 0.1.0 compatibility: `random.seed(1337); MLP(2, [16, 16, 1])` gives its exact
+weights and outputs, and its demo's SGD training (SVM loss + 1e-4 L2) follows the same loss
+trajectory. (Its README / test_engine expressions: tests/test_micrograd_programs.py.)"""
 import gc
 import random
 
@@ -12,74 +12,6 @@ from nn import MLP, Layer, Neuron, hinge_loss
 
 micrograd_engine = pytest.importorskip("micrograd.engine")
 micrograd_nn = pytest.importorskip("micrograd.nn")
-
-
-def _more_ops(V):
-    # micrograd's README and test_engine.py::test_more_ops, verbatim.
-    a = V(-4.0)
-    b = V(2.0)
-    c = a + b
-    d = a * b + b**3
-    c += c + 1
-    c += 1 + c + (-a)
-    d += d * 2 + (b + a).relu()
-    d += 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g += 10.0 / f
-    g.backward()
-    return g.data, a.grad, b.grad
-
-
-def _sanity_check(V):
-    # micrograd's test_engine.py::test_sanity_check, verbatim.
-    x = V(-4.0)
-    z = 2 * x + 2 + x
-    q = z.relu() + z * x
-    h = (z * z).relu()
-    y = h + q + q * x
-    y.backward()
-    return y.data, x.grad
-
-
-def test_readme_expression():
-    ours = _more_ops(Value)
-    theirs = _more_ops(micrograd_engine.Value)
-    # micrograd computes a - b as a + (b * -1) and a / b as a * b**-1; we compute them
-    # directly, so the last bits may differ.
-    assert ours == pytest.approx(theirs, rel=1e-12)
-    assert [f"{v:.4f}" for v in ours] == ["24.7041", "138.8338", "645.5773"]  # README's
-
-
-def test_engine_sanity_check():
-    ours = _sanity_check(Value)
-    theirs = _sanity_check(micrograd_engine.Value)
-    assert ours == theirs
-    assert ours == (-20.0, 46.0)
-
-
-def test_engine_expressions_match_torch():
-    # test_engine.py checks micrograd against torch; so do we (float64).
-    torch = pytest.importorskip("torch")
-    assert _more_ops(Value) == pytest.approx(_run_torch_more_ops(torch), rel=1e-12)
-
-
-def _run_torch_more_ops(torch):
-    a = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
-    b = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
-    c = a + b
-    d = a * b + b**3
-    c = c + c + 1
-    c = c + 1 + c + (-a)
-    d = d + d * 2 + (b + a).relu()
-    d = d + 3 * d + (b - a).relu()
-    e = c - d
-    f = e**2
-    g = f / 2.0
-    g = g + 10.0 / f
-    g.backward()
-    return g.item(), a.grad.item(), b.grad.item()
 
 
 def test_mlp_1337_has_micrograds_exact_weights_and_outputs():

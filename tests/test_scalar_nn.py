@@ -11,7 +11,7 @@ import pytest
 
 import nn
 from autograd import Tensor, Value, topological_order
-from autograd.mode import STATE
+from autograd.mode import THREAD
 from nn import MLP, IncompatibleKeys, Layer, Module, Neuron
 
 
@@ -143,10 +143,10 @@ def test_call_tags_nodes_with_their_module_and_restores_state():
     out = m([1.0, 2.0])
     assert out._scope is m.layers[1].neurons[0]
     assert out._scope._qualname == "layers.1.neurons.0"
-    assert STATE.scope is None and gc.isenabled()
+    assert THREAD.recording.scope is None and gc.isenabled()
     with pytest.raises(ValueError, match="expects 2 inputs, got 3"):
         m([1.0, 2.0, 3.0])
-    assert STATE.scope is None and gc.isenabled()
+    assert THREAD.recording.scope is None and gc.isenabled()
 
 
 def test_mlp_needs_at_least_one_layer():

@@ -46,9 +46,15 @@ def test_slots_no_instance_dict():
 
 def test_repr_is_micrograds():
     a = Value(2.0)
-    assert repr(a) == "Value(data=2.0, grad=0.0)"
-    (a * 3).backward()
+    assert repr(a) == "Value(data=2.0, grad=0)"       # micrograd starts grads at int 0
+    (a * 3.0).backward()
     assert repr(a) == "Value(data=2.0, grad=3.0)"
+    assert repr(Value(1.0) * -0.0) == "Value(data=-0.0, grad=0)"
+    mg = pytest.importorskip("micrograd.engine")
+    m = mg.Value(2.0)
+    assert repr(m) == "Value(data=2.0, grad=0)"
+    (m * 3.0).backward()
+    assert repr(m) == repr(a)
 
 
 def test_op_names():

@@ -161,6 +161,20 @@ def test_in_place_backward_agrees_with_the_rule_table():
         assert [p.grad for p in node.parents] == [d * 2.5 for d in table]
 
 
+class _Scale(autograd.Function):
+    """a * b * 1.5 as a custom op."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return a * b * 1.5
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        return grad * b * 1.5, grad * a * 1.5
+
+
 @pytest.mark.parametrize("op", sorted(RULES))
 def test_local_rules_give_the_same_numbers_on_floats_and_on_values(op):
     # The table's `local` serves backward (floats) and higher order (Values): same numbers.
@@ -169,7 +183,8 @@ def test_local_rules_give_the_same_numbers_on_floats_and_on_values(op):
             "maximum": a.maximum(b), "minimum": a.minimum(b), "neg": -a,
             "leaky_relu": a.leaky_relu(0.3), "elu": a.elu(0.3),
             "affine": autograd.affine([a], [b], Value(0.1)),
-            "binary_cross_entropy": _apply("binary_cross_entropy", (a, Value(0.4)))}.get(op)
+            "binary_cross_entropy": _apply("binary_cross_entropy", (a, Value(0.4))),
+            "function": _Scale.apply(a, b)}.get(op)
     if node is None:
         node = getattr(a, op)()
     as_floats = local_derivatives(node)

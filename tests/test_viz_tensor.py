@@ -127,8 +127,8 @@ class Node:
         self.raw_data, self.raw_grad, self.label = data, grad, label
         self._parents, self._op, self._seq = tuple(parents), op, next_seq()
         self._mark = None
-        from autograd.mode import STATE
-        self._scope = STATE.scope
+        from autograd.mode import THREAD
+        self._scope = THREAD.recording.scope
 
     @property
     def parents(self):

@@ -47,15 +47,17 @@ class Frame:
     frame uses, for the key).
     """
 
-    __slots__ = ("state", "focus", "caption", "texts", "kinds")
+    __slots__ = ("state", "focus", "caption", "texts", "kinds", "stepping")
 
     def __init__(self, state: List[str], focus: int, caption: List[str],
-                 texts: Optional[List[str]] = None, kinds: Sequence[str] = ()) -> None:
+                 texts: Optional[List[str]] = None, kinds: Sequence[str] = (),
+                 stepping: bool = True) -> None:
         self.state = state        # per node: 'unknown' | 'partial' | 'final'
         self.focus = focus        # node being processed (-1: none)
         self.caption = caption    # lines shown under the title
         self.texts = texts
         self.kinds = set(kinds)
+        self.stepping = stepping  # False: a page without a stepper (no note about green)
 
 
 class Look(NamedTuple):
@@ -490,7 +492,7 @@ class Writer:
             notes.append(f'<FONT COLOR="{theme.COPY_NOTE}">copy · used k×</FONT>: a node used '
                          "by k ops is drawn again (dotted) beside its far uses; it is one "
                          "node, and every copy shows its total grad")
-        if self.frame is not None:
+        if self.frame is not None and self.frame.stepping:
             notes.append(f'<FONT COLOR="{theme.FOCUS}"><B>green</B></FONT>: the node being '
                          "processed;  so far: still waiting for contributions")
         return notes

@@ -25,12 +25,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from autograd.scalar_rules import local_derivatives
 
 from . import theme
-from .dot import Frame, op_symbol
+from .dot import Frame, Writer, op_symbol
 from .draw import GraphView, build, prepare
 from .drawing import Drawing
 from .frames import Looks, changes, laid_out, rows, widest
@@ -143,26 +143,35 @@ def _film(view: GraphView, root: Any) -> List[_Step]:
     return steps
 
 
+def check_max_frames(who: str, max_frames: Any) -> None:
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"{who}: max_frames must be an integer >= 1, got {max_frames!r}")
+
+
+def film(view: GraphView, max_frames: int) -> List[_Step]:
+    """The frames of the backward pass from the view's one output; `TooManyFrames` when
+    there are more than `max_frames`."""
+    most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
+    if most > 10 * max_frames:
+        raise TooManyFrames(most, max_frames)           # without making the film first
+    steps = _film(view, view.nodes[view.roots[0]])
+    if len(steps) > max_frames:
+        raise TooManyFrames(len(steps), max_frames)
+    return steps
+
+
 def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES,
                    **options: Any) -> "BackwardSteps":
     """Frames of the backward pass from `root` (a scalar Value or Tensor). `options` are
     `draw`'s (rankdir, edge_labels, merge_ops, color, vanishing, exploding, title)."""
     if isinstance(root, (list, tuple)):
         raise TypeError("backward_steps: give one output node (backward starts from one seed)")
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
-        raise ValueError(f"backward_steps: max_frames must be an integer >= 1, got "
-                         f"{max_frames!r}")
+    check_max_frames("backward_steps", max_frames)
     for bad in ("show_grad", "collapse", "highlight", "max_nodes"):
         if bad in options:
             raise TypeError(f"backward_steps: option {bad}= is not available for frames")
     view = GraphView(root)
-    most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
-    if most > 10 * max_frames:
-        raise TooManyFrames(most, max_frames)           # without making the film first
-    film = _film(view, root)
-    if len(film) > max_frames:
-        raise TooManyFrames(len(film), max_frames)
-    steps = BackwardSteps(view, film, options)
+    steps = BackwardSteps(view, film(view, max_frames), options)
     steps.frames[-1]              # the draw options are checked now, not at the first save
     return steps
 
@@ -210,25 +219,30 @@ def plain(value: Any) -> Any:
     return json_number(float(value))
 
 
-def page_data(view: GraphView, film: List[_Step], options: Dict[str, Any],
-              extra_kinds: Sequence[str] = ()) -> Tuple[str, Dict[str, Any]]:
-    """The one layout (SVG) and the frames' data of viz/web/frames.js for `film`; the key
-    also shows `extra_kinds` (colours a page may use beyond the frames')."""
+def page_data(view: GraphView, steps: List[_Step], options: Dict[str, Any], *,
+              stepping: bool = True, extra_kinds: Sequence[str] = (),
+              more: Optional[Callable[[Looks, Writer], Dict[str, Any]]] = None
+              ) -> Tuple[str, Dict[str, Any]]:
+    """The one layout (SVG) and the frames' data of viz/web/frames.js for `steps`. The key
+    also shows `extra_kinds`; `more(looks, writer)` may add looks of its own (the
+    explorer's live colours) and returns more data for the page."""
     options = dict(options)
     options.pop("title", None)
-    last = film[-1]
-    writer = prepare(view, last.grads, frame=Frame(last.state, -1, []), **options)
+    last = steps[-1]
+    writer = prepare(view, last.grads, frame=Frame(last.state, -1, [], stepping=stepping),
+                     **options)
     looks = Looks()
-    table = rows(looks, writer, [(s.state, s.grads) for s in film])
+    table = rows(looks, writer, [(s.state, s.grads) for s in steps])
+    extra = more(looks, writer) if more is not None else {}
     n = len(view.nodes)
     labels = [view.nodes[i].label or f"#{i}" for i in range(n)]
     svg = laid_out(writer, widest(looks, table, n), looks.kinds | set(extra_kinds), labels)
     frames = [{"caption": s.caption, "focus": s.focus, "set": diff}
-              for s, diff in zip(film, changes(table))]
+              for s, diff in zip(steps, changes(table))]
     nodes = [{"id": i, "label": node.label, "op": node.op, "data": plain(data_of(node)),
               "grad": plain(last.grads[i])} for i, node in enumerate(view.nodes)]
     return svg, {"nodes": nodes, "looks": looks.entries, "base": table[0], "frames": frames,
-                 **COLORS}
+                 **COLORS, **extra}
 
 
 # The colours frames.js needs besides the looks.

@@ -94,7 +94,7 @@ function framePainter(box, data) {
       paintEdge(g, hot ? data.focus : data.edge, hot ? 3 : 1, hot ? data.focus : data.label);
     });
   }
-  return {show: show, parts: parts, count: data.frames.length};
+  return {show: show, looksAt: looksAt, parts: parts, count: data.frames.length};
 }
 
 // Slider, prev/next buttons, arrow keys and a caption driving `show(k)`, which paints frame

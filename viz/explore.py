@@ -55,12 +55,13 @@ from autograd.scalar_rules import RULES
 
 from . import theme
 from .draw import GraphView, _warn_before_backward, prepare
-from .dot import Writer
+from .dot import Writer, op_symbol
 from .frames import Looks, entry
 from .node import data_of, grad_of, rule_of
 from .page import Page, data_element, html_path, json_number, script
 from .steps import (MAX_FRAMES, TooManyFrames, _Step, check_max_frames, film, page_data,
                     plain, stepper_bar)
+from .structure import spelled
 from .text import is_array
 
 HISTOGRAM_BINS = 12
@@ -196,7 +197,8 @@ class Explorer(Page):
                 param = leaf and (i in self.chosen if self.chosen is not None
                                   else writer.is_param(i))
                 item = {"id": i, "label": node.label, "name": writer.title(i) or f"#{i}",
-                        "op": node.op, "data": plain(data), "grad": plain(g), "leaf": leaf,
+                        "op": node.op, "symbol": op_symbol(node) if not leaf else "",
+                        "data": plain(data), "grad": plain(g), "leaf": leaf,
                         "param": bool(param), "parents": list(view.parents[i])}
                 if is_array(data):
                     item["tensor"] = _tensor_info(data, g)
@@ -290,8 +292,9 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
         try:
             steps = film(view, max_frames)
         except TooManyFrames as err:
+            limit = spelled("max_frames") or f"max_frames={err.limit}"
             note = (f"The backward steps are left out: the pass takes {err.frames} frames, "
-                    f"over max_frames={err.limit}.")
+                    f"over {limit}.")
     if steps is not None:
         grads = list(steps[-1].grads)
     elif rules is not None:

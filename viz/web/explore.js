@@ -104,8 +104,9 @@ function explorer(root) {
         lines.push("… and " + (ps.length - k) + " more operands");
         break;
       }
-      var chain = [texts[k][0]], r = short(d[k]);
-      if (texts[k][1] !== undefined && texts[k][1] !== texts[k][0]) { chain.push(texts[k][1]); }
+      var chain = [texts[k][0]], r = short(d[k]), num = texts[k][1];
+      if (num !== undefined) { num = num.replace(/^\((-[^()]*)\)$/, "$1"); }    // a lone number
+      if (num !== undefined && num !== texts[k][0]) { chain.push(num); }
       var last = chain[chain.length - 1];
       if (last !== r && last !== "(" + r + ")") { chain.push(r); }
       lines.push("∂" + name(i) + "/∂" + name(ps[k]) + " = " + chain.join(" = "));
@@ -132,8 +133,9 @@ function explorer(root) {
 
   function tooltip(i) {
     var d = nodes[i], box = element("div"), ps = parents[i];
-    var head = d.leaf ? name(i) + (d.label ? "" : " (leaf)") :
-      name(i) + " = " + d.op + "(" + ps.slice(0, 4).map(name).join(", ") + (ps.length > 4 ? ", …" : "") + ")";
+    var head = d.leaf ? name(i) : name(i) + " = " + (ps.length === 2 ?
+      name(ps[0]) + " " + d.symbol + " " + name(ps[1]) :
+      d.symbol + "(" + ps.slice(0, 4).map(name).join(", ") + (ps.length > 4 ? ", …" : "") + ")");
     box.appendChild(element("div", "gg-tip-head", head));
     if (d.leaf) { box.appendChild(element("div", "gg-muted", isParam[i] ? "parameter: 'step' updates it" : "leaf")); }
     if (d.tensor) {

@@ -44,6 +44,7 @@ and `data-label`; the page makes no network request.
 """
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Union
@@ -238,7 +239,7 @@ class Explorer(Page):
         count = len(data["frames"])
         steps = (stepper_bar(count) if self.steps is not None else
                  '<div class="gg-caption gg-muted"></div>')
-        start = f"explorer(document.getElementById({_js_string(element_id)}));"
+        start = f"explorer(document.getElementById({json.dumps(element_id)}));"
         return "\n".join([
             f'<div id="{element_id}" class="gg-explorer">',
             '<div class="gg-main"><div class="gg-view">'
@@ -252,10 +253,6 @@ class Explorer(Page):
             data_element(data),
             f"<script>{script(_SCRIPTS, start)}</script>",
             "</div>"])
-
-
-def _js_string(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 # Python 3.12+ sums floats with compensation: a neuron's w·x + b (summed by `sum`) then

@@ -26,12 +26,6 @@ function sigEven(ax, p) {
   return [up[0], +up[1]];
 }
 
-// A number from the page's JSON: Python writes NaN and ±inf as strings.
-function num(x) {
-  if (typeof x !== "string") { return x; }
-  return {nan: NaN, inf: Infinity, "-inf": -Infinity}[x];
-}
-
 function exponent(e) { return "e" + (e < 0 ? "-" : "+") + (Math.abs(e) < 10 ? "0" : "") + Math.abs(e); }
 
 function stripZeros(s) { return s.indexOf(".") < 0 ? s : s.replace(/0+$/, "").replace(/\.$/, ""); }

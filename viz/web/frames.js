@@ -7,6 +7,12 @@
 //   focus, muted, text, edge, label - colours (theme.py)
 // Inlined into each page's own function scope: nothing here is global.
 
+// A number from the page's JSON: Python writes NaN and ±inf as strings.
+function num(x) {
+  if (typeof x !== "string") { return x; }
+  return {nan: NaN, inf: Infinity, "-inf": -Infinity}[x];
+}
+
 // The drawn parts of a graph, found once: value nodes (a node and its dotted copies share
 // an id), op shapes and edges.
 function graphParts(svg) {
@@ -79,8 +85,9 @@ function framePainter(box, data) {
   function show(k) {
     var now = looksAt(k), texts = textsAt(k), focus = data.frames[k].focus;
     Object.keys(parts.nodes).forEach(function (i) {
+      var L = data.looks[now[i]];           // none: a node the frames leave as drawn
       parts.nodes[i].forEach(function (g) {
-        paintNode(g, data.looks[now[i]], +i === focus ? data.focus : null, data);
+        if (L) { paintNode(g, L, +i === focus ? data.focus : null, data); }
         var v = g.querySelector(".gg-value");
         if (v && i in texts) { v.textContent = (v.getAttribute("data-prefix") || "") + texts[i]; }
       });

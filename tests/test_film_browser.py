@@ -61,7 +61,7 @@ def test_the_scrubber_repaints_the_modules_with_the_recorded_norms(browser, tmp_
     for k, verdict in ((0, "vanishing"), (2, "exploding")):
         p.js(f"window.glassgrad.frame({k})")
         lines = p.page.inner_text(".gg-film .gg-caption").splitlines()
-        assert lines[1] == f"Gradients 0 {verdict}, 2 {verdict}"
+        assert lines[1] == f"{verdict.capitalize()} gradients in 0, 2"
     p.page.focus(".gg-film")
     p.page.keyboard.press("ArrowLeft")
     assert p.js("window.glassgrad.frame()") == 1

@@ -37,7 +37,8 @@ stable contract for tests and tools:
   problem: not a leaf, unknown label, a domain error such as log of a negative number);
 - `descend(lr)` → the output after one step (lr defaults to the page's field);
 - `backwardStep(k)` → the frame shown; `frames()`, `frame()`; `live()` leaves the steps;
-- `reset()` restores the saved values; `params([ids])` reads or sets the parameters.
+- `reset()` restores the saved values; `params([ids])` reads or sets the parameters;
+- `readyMs`: milliseconds from the start of loading to the page being interactive.
 
 Every drawn node is an SVG element with `data-node-id` (its index in topological order)
 and `data-label`; the page makes no network request.

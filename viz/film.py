@@ -330,12 +330,14 @@ class Film(Page):
         for f, diff in enumerate(changes(table)):
             caption = [f"Step {self.steps[f]} (frame {f + 1} of {count}): loss "
                        f"{loss_texts[f]}"]
-            alarms = [f"{name} {theme.norm_verdict(self.norms[name][f], self.vanishing, self.exploding)}"
-                      for name in mods.names if self.norms[name][f] is not None and
-                      theme.norm_verdict(self.norms[name][f], self.vanishing,
-                                         self.exploding) != "ok"]
-            if alarms:
-                caption.append("Gradients " + ", ".join(alarms))
+            verdicts: Dict[str, List[str]] = {}
+            for name in mods.names:
+                norm = self.norms[name][f]
+                verdict = "none" if norm is None else theme.norm_verdict(
+                    norm, self.vanishing, self.exploding)
+                verdicts.setdefault(verdict, []).append(name)
+            caption += [f"{verdict.capitalize()} gradients in {', '.join(verdicts[verdict])}"
+                        for verdict in ("vanishing", "exploding") if verdict in verdicts]
             frames.append({"caption": caption, "focus": -1, "set": diff,
                            "text": [[k_loss, loss_texts[f]]]})
         nodes = [{"id": k, "label": name, "op": cls, "data": None}

@@ -520,6 +520,7 @@ function explorer(root) {
     live: function () { paint(); return mode; },
     mode: function () { return mode; },
     view: zoom.viewBox,
-    ready: true
+    ready: true,
+    readyMs: performance.now()
   };
 }

@@ -28,7 +28,8 @@ function film(root) {
     frame: function (k) { if (k !== undefined) { steps.go(k); } return steps.at(); },
     steps: function () { return data.steps.slice(); },
     losses: function () { return data.losses.map(num); },
-    ready: true
+    ready: true,
+    readyMs: performance.now()
   };
 }
 

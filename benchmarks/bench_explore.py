@@ -63,6 +63,17 @@ def median_time(make: Callable[[], Any], repeat: int) -> float:
     return statistics.median(times)
 
 
+def parts_of(page: str) -> Dict[str, float]:
+    """KB of a page's SVG, its data (JSON) and its scripts and style sheet."""
+    svg = page[page.index("<svg"):page.index("</svg>") + 6]
+    start = page.index('class="gg-data">')
+    data = page[start:page.index("</script>", start)]
+    code = sum(len(m.split("</script>")[0].encode()) for m in page.split("<script>")[1:])
+    code += len(page[page.index("<style>"):page.index("</style>")].encode())
+    return {"svg": len(svg.encode()) / 1000, "data": len(data.encode()) / 1000,
+            "code": code / 1000}
+
+
 def pages(folder: Path, repeat: int) -> List[Dict[str, Any]]:
     rows = []
     for name, root in [("lecture neuron", lecture_neuron()),
@@ -74,7 +85,7 @@ def pages(folder: Path, repeat: int) -> List[Dict[str, Any]]:
         n = len(topological_order(root))
         size = path.stat().st_size
         rows.append({"graph": name, "nodes": n, "kb": size / 1000, "seconds": seconds,
-                     "path": str(path),
+                     "path": str(path), "parts": parts_of(path.read_text(encoding="utf-8")),
                      "ok": n > 1000 or (size <= 300_000 * max(n, 100) / 100 and seconds < 1)})
     autograd.manual_seed(0)
     layers, nin = [], 2
@@ -146,6 +157,11 @@ def main(argv: Optional[List[str]] = None) -> int:
               f"{whatif} | {'yes' if r['ok'] else 'NO'} |")
     if why:
         print(f"(browser figures left out: {why})")
+    print("\n| page | SVG KB | data KB | scripts and style KB |\n| --- | ---: | ---: | ---: |")
+    for r in rows:
+        if "parts" in r:
+            p = r["parts"]
+            print(f"| {r['graph']} | {p['svg']:.0f} | {p['data']:.0f} | {p['code']:.0f} |")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=1), encoding="utf-8")
     return 0 if all(r["ok"] for r in rows) else 1

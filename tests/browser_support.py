@@ -1,6 +1,6 @@
 """Pages tested in a real browser: the system's headless Chromium, driven by Playwright.
 
-Tests import the `browser` fixture and `opened`. Without Playwright or without Chromium
+tests/conftest.py provides the `browser` fixture; tests use `opened`. Without Playwright or Chromium
 (`/usr/bin/chromium`, Debian's `chromium` package; `.ci/run` installs it) the tests skip
 and say why. A browser is never downloaded. Every page opens from a file; any other
 request is recorded and refused, and console errors and uncaught exceptions are collected,

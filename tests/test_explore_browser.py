@@ -9,7 +9,7 @@ import pytest
 
 import viz
 from autograd import Tensor, Value
-from browser_support import browser, opened  # noqa: F401 - the fixture
+from browser_support import opened
 from viz import theme
 from viz.draw import GraphView, _on_path
 from viz.text import fmt, short
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.usefixtures("browser")
 
 
 @pytest.fixture
-def page(browser, tmp_path):  # noqa: F811
+def page(browser, tmp_path):
     """Open an explorer of a root: page(root, **options) -> Opened."""
     graphviz_pure()
     made: List[Any] = []
@@ -241,7 +241,7 @@ def test_pan_and_zoom_move_the_view_and_a_drag_is_not_a_click(page):
     assert p.js("window.glassgrad.view()") == start
 
 
-def test_two_explorers_on_one_page_do_not_interfere(browser, tmp_path):  # noqa: F811
+def test_two_explorers_on_one_page_do_not_interfere(browser, tmp_path):
     graphviz_pure()
     first, second = viz.explore(neuron()), viz.explore(neuron())
     body = first._repr_html_() + second._repr_html_()

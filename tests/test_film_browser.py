@@ -8,7 +8,7 @@ import pytest
 
 import nn
 import viz
-from browser_support import browser, opened  # noqa: F401 - the fixture
+from browser_support import opened
 from nn import datasets
 from viz import theme
 from viz.text import fmt
@@ -17,7 +17,7 @@ from viz_support import graphviz_pure, neuron
 pytestmark = pytest.mark.usefixtures("browser")
 
 
-def open_page(browser, path):  # noqa: F811
+def open_page(browser, path):
     graphviz_pure()
     return opened(browser, path)
 
@@ -29,7 +29,7 @@ def module_boxes(p):
          g.querySelector('.gg-pen').getAttribute('stroke-dasharray')])""")
 
 
-def test_the_scrubber_repaints_the_modules_with_the_recorded_norms(browser, tmp_path):  # noqa: F811
+def test_the_scrubber_repaints_the_modules_with_the_recorded_norms(browser, tmp_path):
     """Gradients set by hand: vanishing, ordinary, exploding: the box of each frame has the
     drawings' colour for its norm, and the loss marker follows the curve."""
     model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
@@ -70,7 +70,7 @@ def test_the_scrubber_repaints_the_modules_with_the_recorded_norms(browser, tmp_
     p.close()
 
 
-def test_every_node_of_a_small_scalar_net_follows_the_scrubber(browser, tmp_path):  # noqa: F811
+def test_every_node_of_a_small_scalar_net_follows_the_scrubber(browser, tmp_path):
     X, y = datasets.xor()
     model = nn.MLP(2, [2, 1], activation="tanh", seed=0)
     film = viz.Film()
@@ -88,7 +88,7 @@ def test_every_node_of_a_small_scalar_net_follows_the_scrubber(browser, tmp_path
     p.close()
 
 
-def test_the_backward_steps_page_steps_in_the_browser(browser, tmp_path):  # noqa: F811
+def test_the_backward_steps_page_steps_in_the_browser(browser, tmp_path):
     steps = viz.backward_steps(neuron())
     p = open_page(browser, steps.save(tmp_path / "steps.html"))
     first = p.js("[...document.querySelectorAll('.gg-box')].map(b => b.getAttribute('fill'))")

@@ -96,6 +96,8 @@ def test_options_and_their_errors(tmp_path):
         viz.explore([o, o])
     with pytest.raises(TypeError, match="Value or Tensor"):
         viz.explore(3.0)
+    with pytest.raises(ValueError, match="must be one number .* got shape \\(2,\\)"):
+        viz.explore(Tensor([1.0, 2.0], requires_grad=True) * 2)
     with pytest.raises(ValueError, match="max_frames must be an integer"):
         viz.explore(o, max_frames=0)
     with pytest.raises(ValueError, match="lr must be a positive number"):

@@ -15,7 +15,6 @@ from typing import Any, Dict, List, Optional, Tuple
 
 import pytest
 
-import viz
 from autograd import Value
 from autograd.errors import DomainError
 from autograd.scalar_rules import NARY, RULES, local_derivatives

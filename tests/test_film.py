@@ -201,6 +201,7 @@ def test_errors_say_what_to_do(tmp_path):
         viz.Film(rankdir="XY")
     with pytest.raises(ValueError, match="nothing recorded yet"):
         viz.Film().save(tmp_path / "film.html")
+    assert "nothing recorded yet" in viz.Film()._repr_html_()
     with pytest.raises(TypeError, match="has no named_modules"):
         viz.Film().record(object())
     with pytest.raises(ValueError, match="no module with parameters at level 1"):

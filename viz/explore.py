@@ -13,7 +13,7 @@ on the Python side and plain JavaScript (viz/web/*.js, inlined: nothing is fetch
 
 - **Inspect.** Drag to pan, wheel or +/− to zoom, double-click to fit. Hovering a node
   shows its label, op, value and gradient and, for an op, each local derivative as a
-  formula with the numbers plugged in (`∂y/∂#2 = 1 − tanh²(#2) = 1 − 0.99² = 0.0197`);
+  formula with the numbers plugged in (`∂o/∂n = 1 − tanh²(n) = 1 − 0.7071² = 0.5`);
   a tensor node shows shape, dtype, min / mean / max, the gradient's norm and a histogram.
 - **Blame.** Clicking a node highlights every path from it to the output and lists the
   chain rule over them: grad(x) = Σ over paths Π edge derivatives, equal to its gradient.
@@ -36,7 +36,9 @@ stable contract for tests and tools:
 - `setLeaf(idOrLabel, value)` → the output's new value (throws an Error naming the
   problem: not a leaf, unknown label, a domain error such as log of a negative number);
 - `descend(lr)` → the output after one step (lr defaults to the page's field);
-- `backwardStep(k)` → the frame shown; `frames()`, `frame()`; `live()` leaves the steps;
+- `backwardStep(k)` → the frame shown; `frames()`, `frame()`; `live()` leaves the steps
+  and `mode()` says which view is shown ('live' or 'steps'); `view()` → the visible
+  area (the SVG's viewBox);
 - `reset()` restores the saved values; `params([ids])` reads or sets the parameters;
 - `readyMs`: milliseconds from the start of loading to the page being interactive.
 
@@ -45,10 +47,9 @@ and `data-label`; the page makes no network request.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
@@ -60,7 +61,7 @@ from .draw import GraphView, _warn_before_backward, prepare
 from .dot import Writer, op_symbol
 from .frames import Looks, entry
 from .node import data_of, grad_of, rule_of
-from .page import Page, data_element, html_path, json_number, script
+from .page import Page, data_element, html_path, json_number, mount, script
 from .steps import (MAX_FRAMES, TooManyFrames, _Step, check_max_frames, film, page_data,
                     plain, stepper_bar)
 from .structure import spelled
@@ -240,7 +241,6 @@ class Explorer(Page):
         count = len(data["frames"])
         steps = (stepper_bar(count) if self.steps is not None else
                  '<div class="gg-caption gg-muted"></div>')
-        start = f"explorer(document.getElementById({json.dumps(element_id)}));"
         return "\n".join([
             f'<div id="{element_id}" class="gg-explorer">',
             '<div class="gg-main"><div class="gg-view">'
@@ -252,7 +252,7 @@ class Explorer(Page):
             '<div class="gg-tip" hidden></div>',
             f'<div class="gg-stepper">{steps}</div>',
             data_element(data),
-            f"<script>{script(_SCRIPTS, start)}</script>",
+            f"<script>{script(_SCRIPTS, mount('explorer', element_id))}</script>",
             "</div>"])
 
 
@@ -282,6 +282,11 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
             raise TypeError(f"explore: option {bad}= is not available here (click a node in "
                             f"the page, or call window.glassgrad.select, to see its paths)")
     view = GraphView(root)
+    out = data_of(root)
+    if is_array(out) and out.size != 1:
+        raise ValueError(f"explore: the output must be one number (gradients and blame paths "
+                         f"are of one output), got shape {tuple(out.shape)}: explore a loss, "
+                         f"or its .sum()")
     prepare(view, [None] * len(view.nodes), **options)     # bad options fail now
     chosen = _resolve_params(view, params)
     rules = live_spec(view)

@@ -37,7 +37,6 @@ frame shown), `steps()` (the recorded step numbers), `losses()`.
 """
 from __future__ import annotations
 
-import json
 import math
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -50,7 +49,7 @@ from .draw import GraphView
 from .drawing import Drawing
 from .frames import Looks, changes, entry
 from .node import data_of, grad_of
-from .page import Page, data_element, html_path, script
+from .page import Page, data_element, html_path, mount, script
 from .steps import COLORS, _Step, page_data, stepper_bar
 from .structure import _module_prefixes
 from .svgpage import annotate
@@ -99,7 +98,6 @@ class _Modules:
             params = [p for _, p in module.named_parameters()]
             if not params:
                 continue
-            k = len(self.names)
             self.names.append(name)
             self.classes.append(type(module).__name__)
             self.params.append(params)
@@ -436,6 +434,11 @@ class Film(Page):
                f'text-anchor="middle">loss{scale}</text></svg>')
         return svg, points
 
+    def _repr_html_(self) -> str:
+        if not self.steps:
+            return f"<p>{html(repr(self), 200)}: nothing recorded yet.</p>"
+        return super()._repr_html_()
+
     def widget(self, element_id: str = "glassgrad-film") -> str:
         """The film as an HTML fragment (the page and Jupyter use it)."""
         if not self.steps:
@@ -458,7 +461,7 @@ class Film(Page):
                          f'<div class="gg-nodes gg-graph">{graph[0]}</div>')
         if self.note:
             parts.append(f'<div class="gg-muted">{html(self.note, 300)}</div>')
-        start = f"film(document.getElementById({json.dumps(element_id)}));"
-        parts += [data_element(data), f"<script>{script(['frames.js', 'film.js'], start)}</script>",
+        parts += [data_element(data),
+                  f"<script>{script(['frames.js', 'film.js'], mount('film', element_id))}</script>",
                   "</div>"]
         return "\n".join(parts)

@@ -5,7 +5,7 @@ works the same inline in Jupyter and as a whole page. The JavaScript lives in re
 files under `viz/web/` (so it can be linted and tested on its own) and is inlined here,
 wrapped in one function per widget: two widgets on one notebook page share nothing.
 
->>> "function framePainter" in script(["frames.js"], "")
+>>> "function framePainter" in script(["frames.js"], mount("stepsPage", "w1"))
 True
 >>> payload({"a": "</script>"})
 '{"a":"<\\\\/script>"}'
@@ -34,6 +34,14 @@ def asset(name: str) -> str:
 def script(files: Sequence[str], start: str) -> str:
     """The files' code and `start` (which uses it) inside one function: nothing global."""
     return "(function(){\n" + "\n".join(asset(f) for f in files) + "\n" + start + "\n})();"
+
+
+def mount(function: str, element_id: str) -> str:
+    """The call that starts a widget's script on its element. A notebook may run the
+    script before it attaches the output to the page: then it tries again shortly."""
+    return ("(function start(tries){var root=document.getElementById(" + json.dumps(element_id)
+            + ");if(root){" + function + "(root);}else if(tries<100){setTimeout(function(){"
+            "start(tries+1);},30);}})(0);")
 
 
 def payload(data: Any) -> str:

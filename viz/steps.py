@@ -23,7 +23,6 @@ frames. The page's script exposes `window.glassgrad` (`nodes()`, `frames()`,
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -35,7 +34,7 @@ from .draw import GraphView, build, prepare
 from .drawing import Drawing
 from .frames import Looks, changes, laid_out, rows, widest
 from .node import data_of
-from .page import Page, data_element, json_number, script
+from .page import Page, data_element, json_number, mount, script
 from .render import find_renderer
 from .text import grad_text, is_array, short
 
@@ -260,15 +259,6 @@ def stepper_bar(count: int, what: str = "backward step") -> str:
             '<div class="gg-caption" aria-live="polite"></div>')
 
 
-_START = """var root=document.getElementById(%s);
-var data=JSON.parse(root.querySelector(".gg-data").textContent);
-var painter=framePainter(root.querySelector(".gg-graph"),data);
-var steps=stepper(root,data.frames.length,function(k){painter.show(k);return data.frames[k].caption;});
-root.glassgrad={nodes:function(){return data.nodes;},frames:function(){return data.frames.length;},
-backwardStep:steps.go,frame:steps.at};
-steps.go(0);"""
-
-
 class BackwardSteps(Page):
     """The frames of a backward pass. `save('steps.html')` writes one self-contained page
     (one SVG laid out once, slider, prev/next buttons, arrow keys; no network);
@@ -315,7 +305,8 @@ class BackwardSteps(Page):
             stepper_bar(len(data["frames"])),
             f'<div class="gg-graph">{svg}</div>',
             data_element(data),
-            f"<script>{script(['frames.js'], _START % json.dumps(element_id))}</script>",
+            f"<script>{script(['frames.js', 'steps.js'], mount('stepsPage', element_id))}"
+            "</script>",
             "</div>"])
 
     def save(self, path: Union[str, Path], format: Optional[str] = None) -> Path:

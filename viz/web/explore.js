@@ -392,15 +392,17 @@ function explorer(root) {
     ui.blameBody = element("div", "gg-blame");
     ui.blame.appendChild(ui.blameBody);
     if (live) {
+      // Named leaves (labels, parameters) first; unnamed constants only when there is room.
       var leaves = nodes.map(function (d, i) { return i; }).filter(function (i) { return nodes[i].leaf; });
-      leaves.sort(function (a, b) {
-        return (isParam[b] - isParam[a]) || (!!nodes[b].label - !!nodes[a].label) || a - b;
-      });
+      var named = leaves.filter(function (i) { return isParam[i] || nodes[i].name.charAt(0) !== "#"; });
+      named.sort(function (a, b) { return (isParam[b] - isParam[a]) || a - b; });
+      var listed = (named.length ? named : leaves).slice(0, LEAVES_LISTED);
       var what = section("What if? Change a leaf");
-      ui.leaves = leaves.slice(0, LEAVES_LISTED).map(leafRow);
+      ui.leaves = listed.map(leafRow);
       ui.leaves.forEach(function (r) { what.appendChild(r.row); });
-      if (leaves.length > LEAVES_LISTED) {
-        what.appendChild(element("div", "gg-muted", "… and " + (leaves.length - LEAVES_LISTED) + " more leaves: click one in the graph to change it"));
+      if (leaves.length > listed.length) {
+        what.appendChild(element("div", "gg-muted", (listed.length ? "… and " : "") + (leaves.length - listed.length) +
+          " more leaves (constants, or past the first " + LEAVES_LISTED + "): click one in the graph to change it"));
       }
       var step = section("Gradient descent by hand");
       var bar = element("div", "gg-descend");
@@ -426,8 +428,9 @@ function explorer(root) {
   }
 
   function refresh() {
-    var o = nodes[out];
-    ui.output.textContent = (o.label || "output") + " = " + (typeof values[out] === "number" ? fmt(values[out]) : "(a tensor)");
+    var o = nodes[out], v = values[out];
+    if (Array.isArray(v) && v.length === 1) { v = num(v[0]); }
+    ui.output.textContent = (o.label || "output") + " = " + (typeof v === "number" ? fmt(v) : "(a tensor)");
     ui.blameBody.textContent = "";
     if (blame) {
       blameText().forEach(function (line, k) { ui.blameBody.appendChild(element("div", k ? "gg-path" : "gg-blame-head", line)); });
@@ -489,6 +492,18 @@ function explorer(root) {
     t.setAttribute("x", right.toFixed(2));
     t.setAttribute("text-anchor", "end");
   });
+
+  // A drawing too big to read whole opens at life size around the output ("fit" shows it all).
+  var outEl = (parts.nodes[out] || [])[0];
+  if (outEl && outEl.getBBox && zoom.scale() < 0.5) {
+    // The node's box in the SVG's own units (graphviz draws inside a translated group).
+    var b = outEl.getBBox(), m = svg.getScreenCTM().inverse().multiply(outEl.getScreenCTM()),
+      p = svg.createSVGPoint();
+    p.x = b.x + b.width / 2;
+    p.y = b.y + b.height / 2;
+    p = p.matrixTransform(m);
+    zoom.around({x: p.x, y: p.y, width: 0, height: 0}, 1);
+  }
 
   build();
   paint();

@@ -26,6 +26,14 @@ function panZoom(view, svg, buttons) {
     set();
   }
   function fit() { box = whole.slice(); set(); }
+  // Screen pixels per drawing unit.
+  function scale() { return 1 / unit(); }
+  // The view centred on a box of the drawing, at `s` pixels per unit.
+  function around(b, s) {
+    var r = svg.getBoundingClientRect(), w = r.width / s, h = r.height / s;
+    box = [b.x + b.width / 2 - w / 2, b.y + b.height / 2 - h / 2, w, h];
+    set();
+  }
   view.addEventListener("wheel", function (e) {
     e.preventDefault();
     zoom(Math.exp(-e.deltaY * 0.0015), at(e));
@@ -55,6 +63,6 @@ function panZoom(view, svg, buttons) {
   buttons.querySelector(".gg-zin").onclick = function () { zoom(1.25); };
   buttons.querySelector(".gg-zout").onclick = function () { zoom(0.8); };
   buttons.querySelector(".gg-fit").onclick = fit;
-  return {dragged: function () { return moved; }, zoom: zoom, fit: fit,
-    viewBox: function () { return box.slice(); }};
+  return {dragged: function () { return moved; }, zoom: zoom, fit: fit, scale: scale,
+    around: around, viewBox: function () { return box.slice(); }};
 }

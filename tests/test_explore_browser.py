@@ -3,6 +3,7 @@ backward stepper, pan and zoom, two widgets on one page, no errors and no networ
 from __future__ import annotations
 
 import io
+import json
 from typing import Any, Dict, List
 
 import pytest
@@ -261,6 +262,26 @@ def test_two_explorers_on_one_page_do_not_interfere(browser, tmp_path):
     p.close()
 
 
+def test_a_widget_whose_script_runs_before_its_element_exists_still_starts(browser, tmp_path):
+    """Some notebook front ends run an output's script before attaching the output."""
+    graphviz_pure()
+    widget = viz.explore(neuron())._repr_html_()
+    code = widget[widget.rindex("<script>"):widget.rindex("</script>") + 9]
+    late = widget.replace(code, "")
+    path = tmp_path / "late.html"
+    path.write_text("<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>" + code +
+                    "<div id='later'></div><script>setTimeout(function () {"
+                    "document.getElementById('later').innerHTML = " +
+                    json.dumps(late).replace("</", "<\\/") +
+                    "; window.glassgrad = {ready: true};}, 100);</script></body></html>",
+                    encoding="utf-8")
+    p = opened(browser, path)
+    p.page.wait_for_function("document.querySelector('.gg-explorer').glassgrad !== undefined")
+    assert p.js("document.querySelector('.gg-explorer').glassgrad.setLeaf('x2', 2)") > 0.9
+    assert p.errors == [] and p.requests == []
+    p.close()
+
+
 def test_a_big_graph_folds_and_still_recomputes_in_the_page(page):
     x = Value(0.5, label="x")
     s = x
@@ -270,6 +291,9 @@ def test_a_big_graph_folds_and_still_recomputes_in_the_page(page):
     p = page(s)
     assert p.js("window.glassgrad.frames()") == 0            # too many frames: no stepper
     assert "max_frames=200" in p.page.inner_text(".gg-stepper")
+    life = p.js("window.glassgrad.view()")          # too big to read whole: life size
+    p.page.click(".gg-fit")
+    assert p.js("window.glassgrad.view()")[2] > 2 * life[2]
     out = p.js("window.glassgrad.setLeaf('x', 0.25)")
     x2 = Value(0.25, label="x")
     s2 = x2

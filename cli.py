@@ -492,20 +492,25 @@ class RankDir(click.ParamType):
         return text
 
 
+RANKDIR_OPTION = click.option("--rankdir", type=RankDir(), default="LR", show_default=True,
+                              help="Draw left to right (LR) or top to bottom (TB); any case.")
+MAX_NODES_OPTION = click.option("--max-nodes", type=click.IntRange(min=2), default=300,
+                                show_default=True,
+                                help="Bigger graphs show only the nodes nearest the output.")
+
+
 @main.command(cls=click.Command)
 @click.argument("expr", metavar="EXPR")
 @AT_OPTION
 @click.option("-o", "--output", "output", default="graph.svg", show_default=True,
               metavar="FILE",
               help="The drawing; the extension picks the format: .svg .png .pdf .dot .gv")
-@click.option("--rankdir", type=RankDir(), default="LR", show_default=True,
-              help="Draw left to right (LR) or top to bottom (TB); any case.")
+@RANKDIR_OPTION
 @click.option("--no-grad", is_flag=True, help="Forward only: no backprop, no gradients.")
 @click.option("--edges/--no-edges", default=True, show_default=True,
               help="Label each edge with its local derivative.")
 @click.option("--title", default=None, metavar="TEXT", help="A heading above the drawing.")
-@click.option("--max-nodes", type=click.IntRange(min=2), default=300, show_default=True,
-              help="Bigger graphs show only the nodes nearest the output.")
+@MAX_NODES_OPTION
 @click.option("--steps", metavar="DIR|PAGE.html", default=None,
               help="Also draw backprop step by step: numbered frames in DIR, or one .html page.")
 @click.option("--max-frames", type=click.IntRange(min=1), default=200, show_default=True,
@@ -711,11 +716,9 @@ def _names(text: Optional[str]) -> List[str]:
               help="Variables the page's 'step' button updates (gradient descent by hand).")
 @click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.1,
               show_default=True, help="The step's learning rate (editable in the page).")
-@click.option("--rankdir", type=RankDir(), default="LR", show_default=True,
-              help="Draw left to right (LR) or top to bottom (TB); any case.")
+@RANKDIR_OPTION
 @click.option("--title", default=None, metavar="TEXT", help="The page's heading.")
-@click.option("--max-nodes", type=click.IntRange(min=2), default=300, show_default=True,
-              help="Bigger graphs show only the nodes nearest the output.")
+@MAX_NODES_OPTION
 @click.option("--max-frames", type=click.IntRange(min=1), default=200, show_default=True,
               help="The backward steps are left out of the page past this many frames.")
 def explore(expr: str, at: Sequence, output: str, params: Optional[str], lr: float,

@@ -11,9 +11,10 @@ gradients of one `backward()` call.
 
 `save("steps.html")` writes one offline page: the graph is laid out **once** (one SVG) and
 each frame only changes colours and numbers, so the page grows with the nodes, not nodes ×
-frames. The page's script exposes `window.glassgrad` (`nodes()`, `frames()`,
-`backwardStep(k)`, `frame()`), and every drawn node is an SVG element with
-`data-node-id` (its topological index) and `data-label`.
+frames. The page's script (viz/web/frames.js and steps.js) exposes `window.glassgrad`
+(`nodes()`, `frames()`, `backwardStep(k)`, `frame()`), and every drawn node is an SVG
+element with `data-node-id` (its topological index) and `data-label`. The explorer
+(viz/explore.py) shows the same frames under its own slider.
 
 >>> from autograd import Value
 >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"

@@ -1,7 +1,7 @@
 """One graphviz SVG made ready for a page's script: every node addressable, bytes trimmed.
 
-A page that lays its graph out once (the backward-steps page; later the explorer) changes
-colours and numbers in place. `annotate` marks what a script needs and drops what it
+A page that lays its graph out once (the backward-steps page, the explorer, the film)
+changes colours and numbers in place. `annotate` marks what a script needs and drops what it
 does not, so the page stays small:
 
 - a value node becomes `<g class="node gg-node" data-node-id="5" data-label="x">` (its

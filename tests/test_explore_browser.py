@@ -148,6 +148,14 @@ def test_set_leaf_recomputes_what_python_computes(page):
     value_text = p.js("""() => document.querySelector('.gg-node[data-label="x2"] .gg-value').textContent""")
     assert value_text == "1.2500"
     assert tip_of(p, len(shown) - 1).splitlines()[1] == f"data {fmt(o.data)}"
+    # the side panel's input does the same, as the number is typed
+    field = p.page.get_by_label("value of x2")
+    field.fill("0")
+    assert close(p.js("window.glassgrad.nodes()")[-1]["data"], neuron().data)
+    field.fill("-")                             # not a number yet: nothing changes
+    assert close(p.js("window.glassgrad.nodes()")[-1]["data"], neuron().data)
+    field.blur()
+    assert field.input_value() == "0"
     with pytest.raises(Exception, match="setLeaf: n is computed by \\+; change a leaf"):
         p.js("window.glassgrad.setLeaf('n', 1)")
     with pytest.raises(Exception, match="no node labelled"):

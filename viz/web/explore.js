@@ -363,11 +363,18 @@ function explorer(root) {
   function leafRow(i) {
     var row = element("div", "gg-leaf"), input = element("input"), box = element("input"),
       g = element("span", "gg-leaf-grad");
-    input.type = "number";
-    input.step = "any";
+    input.type = "text";                       // a number input hides half-typed text
+    input.setAttribute("inputmode", "decimal");
     input.setAttribute("aria-label", "value of " + name(i));
+    // Recomputed as you type (a number not finished yet, like "-" or "1e", waits);
+    // leaving the field with something that is not a number puts the value back.
+    input.oninput = function () {
+      if (input.value.trim() !== "" && isFinite(Number(input.value))) {
+        try { setLeaf(i, input.value); } catch (err) { return; }     // shown in the panel
+      }
+    };
     input.onchange = function () {
-      try { setLeaf(i, input.value); } catch (err) { input.value = values[i]; }
+      if (input.value.trim() === "" || !isFinite(Number(input.value))) { input.value = values[i]; }
     };
     box.type = "checkbox";
     box.title = "a parameter: 'step' updates it";

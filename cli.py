@@ -382,6 +382,7 @@ def main() -> None:
       glassgrad render "tanh(x*w + b)" --at x=2,w=-3,b=6.88 -o neuron.svg
       glassgrad grad "x**2*y" --at x=3,y=2 --order 2
       glassgrad check "softplus(x) / x" --at x=0.7
+      glassgrad explore "tanh(x*w + b)" --at x=2,w=-3,b=6.88 -o graph.html
       glassgrad demo
     """
 
@@ -478,20 +479,25 @@ class RankDir(click.ParamType):
         return text
 
 
+RANKDIR_OPTION = click.option("--rankdir", type=RankDir(), default="LR", show_default=True,
+                              help="Draw left to right (LR) or top to bottom (TB); any case.")
+MAX_NODES_OPTION = click.option("--max-nodes", type=click.IntRange(min=2), default=300,
+                                show_default=True,
+                                help="Bigger graphs show only the nodes nearest the output.")
+
+
 @main.command(cls=click.Command)
 @click.argument("expr", metavar="EXPR")
 @AT_OPTION
 @click.option("-o", "--output", "output", default="graph.svg", show_default=True,
               metavar="FILE",
               help="The drawing; the extension picks the format: .svg .png .pdf .dot .gv")
-@click.option("--rankdir", type=RankDir(), default="LR", show_default=True,
-              help="Draw left to right (LR) or top to bottom (TB); any case.")
+@RANKDIR_OPTION
 @click.option("--no-grad", is_flag=True, help="Forward only: no backprop, no gradients.")
 @click.option("--edges/--no-edges", default=True, show_default=True,
               help="Label each edge with its local derivative.")
 @click.option("--title", default=None, metavar="TEXT", help="A heading above the drawing.")
-@click.option("--max-nodes", type=click.IntRange(min=2), default=300, show_default=True,
-              help="Bigger graphs show only the nodes nearest the output.")
+@MAX_NODES_OPTION
 @click.option("--steps", metavar="DIR|PAGE.html", default=None,
               help="Also draw backprop step by step: numbered frames in DIR, or one .html page.")
 @click.option("--max-frames", type=click.IntRange(min=1), default=200, show_default=True,
@@ -676,6 +682,65 @@ def _central_difference(run: _Run, name: str, eps: float) -> float:
     return (plus - minus) / (2 * eps)
 
 
+def _explore_page(path: str) -> Path:
+    p = Path(path)
+    if p.suffix.lower() not in (".html", ".htm"):
+        raise click.BadParameter(f"{_short(path)!r}: the explorer is one page: give an .html "
+                                 f"file, like graph.html", param_hint="'-o'")
+    return p
+
+
+def _names(text: Optional[str]) -> List[str]:
+    return [] if text is None else [n.strip() for n in text.split(",") if n.strip()]
+
+
+@main.command()
+@click.argument("expr", metavar="EXPR")
+@AT_OPTION
+@click.option("-o", "--output", "output", default="graph.html", show_default=True,
+              metavar="PAGE.html", help="The page: one offline .html file.")
+@click.option("--params", default=None, metavar="NAME,...",
+              help="Variables the page's 'step' button updates (gradient descent by hand).")
+@click.option("--lr", type=click.FloatRange(min=0, min_open=True), default=0.1,
+              show_default=True, help="The step's learning rate (editable in the page).")
+@RANKDIR_OPTION
+@click.option("--title", default=None, metavar="TEXT", help="The page's heading.")
+@MAX_NODES_OPTION
+@click.option("--max-frames", type=click.IntRange(min=1), default=200, show_default=True,
+              help="The backward steps are left out of the page past this many frames.")
+def explore(expr: str, at: Sequence, output: str, params: Optional[str], lr: float,
+            rankdir: str, title: Optional[str], max_nodes: int, max_frames: int) -> None:
+    """Write an interactive page of EXPR's graph: hover a node for its numbers and
+    local derivatives, click one for the paths its gradient travels, change a variable
+    and watch every value and gradient follow, step gradient descent by hand, and play
+    the backward pass frame by frame. One offline file: open it in any browser.
+
+    \b
+    Examples:
+      glassgrad explore "tanh(x1*w1 + x2*w2 + b)" \\
+          --at x1=2,x2=0,w1=-3,w2=1,b=6.8813735870195432 -o neuron.html
+      glassgrad explore "loss = (w*x + b - y)**2" --at x=2,y=1,w=0.5,b=0 --params w,b
+    """
+    page_path = _explore_page(output)
+    run = _Run(expr, at)
+    chosen = _names(params)
+    for name in chosen:
+        if name not in run.variables:
+            raise click.BadParameter(f"no variable {_short(name)!r} in EXPR (its variables: "
+                                     f"{_listing(run.variables) or 'none'})",
+                                     param_hint="'--params'")
+    viz = _viz()
+    with viz.structure.option_spelling(max_nodes=f"--max-nodes (now {max_nodes})",
+                                       max_frames=f"--max-frames (now {max_frames})"):
+        with _failing(), gradient_errors(run.program.text):
+            page = viz.explore(run.output, params=[run.leaves[n] for n in chosen] or None,
+                               lr=lr, rankdir=rankdir, title=title, max_nodes=max_nodes,
+                               max_frames=max_frames)
+        _write("the explorer", page_path, lambda: page.save(page_path),
+               fewer=f"--max-nodes (now {max_nodes})")
+    _out(f"open it in a browser: {page_path.resolve().as_uri()}")
+
+
 def lecture_neuron(backward: bool = False) -> "autograd.Value":
     """Karpathy's lecture neuron o = tanh(x1*w1 + x2*w2 + b), optionally after backward().
 
@@ -699,11 +764,12 @@ def lecture_neuron(backward: bool = False) -> "autograd.Value":
 @click.option("-o", "--output", "out_dir", default="demo_out", show_default=True,
               metavar="DIR", help="Where the drawings go.")
 def demo(out_dir: str) -> None:
-    """A one-neuron tour: forward values, then every gradient, then the drawings.
+    """A one-neuron tour: forward values, then every gradient, then the drawings and
+    an interactive page.
 
     \b
     Example:
-      glassgrad demo            # writes demo_out/neuron.svg and demo_out/steps.html
+      glassgrad demo     # writes demo_out/neuron.svg, steps.html and explorer.html
     """
     o = lecture_neuron(backward=True)
     _out("o = tanh(x1*w1 + x2*w2 + b)")
@@ -718,6 +784,11 @@ def demo(out_dir: str) -> None:
            lambda: drawing.save(str(folder / "neuron.svg"), format="svg"))
     frames = viz.backward_steps(o)
     _write("the steps", folder / "steps.html", lambda: frames.save(str(folder / "steps.html")))
+    page = viz.explore(o, params=["w1", "w2", "b"], title="o = tanh(x1*w1 + x2*w2 + b): "
+                       "hover, click, change a value, step")
+    explorer = folder / "explorer.html"
+    _write("the explorer", explorer, lambda: page.save(explorer))
+    _out(f"open {explorer} in a browser to explore the graph ({explorer.resolve().as_uri()})")
 
 
 # ---------------------------------------------------------------- train (nn.fit on a toy dataset)

@@ -395,10 +395,14 @@ def test_demo_prints_and_draws(tmp_path: Path, monkeypatch) -> None:
     out = run("demo").stdout.splitlines()
     assert out[0] == "o = tanh(x1*w1 + x2*w2 + b)"
     assert out[1].split() == ["x1", "data=+2.0000", "grad=-1.5000"]
-    assert out[-2:] == [f"wrote {Path('demo_out') / 'neuron.svg'}",
-                        f"wrote {Path('demo_out') / 'steps.html'}"]
+    explorer = Path("demo_out") / "explorer.html"
+    assert out[-4:] == [f"wrote {Path('demo_out') / 'neuron.svg'}",
+                        f"wrote {Path('demo_out') / 'steps.html'}", f"wrote {explorer}",
+                        f"open {explorer} in a browser to explore the graph "
+                        f"({(tmp_path / explorer).resolve().as_uri()})"]
     assert (tmp_path / "demo_out" / "neuron.svg").exists()
     assert (tmp_path / "demo_out" / "steps.html").exists()
+    assert "window.glassgrad" in (tmp_path / explorer).read_text(encoding="utf-8")
 
 
 def test_demo_unwritable_folder_is_a_one_line_error(tmp_path: Path) -> None:
@@ -474,8 +478,8 @@ def test_a_closed_pipe_loses_no_file_and_exits_0(tmp_path: Path, args: list) -> 
         assert proc.wait() == 0, err
         assert err == ""
     if args[0] == "demo":
-        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["neuron.svg",
-                                                                       "steps.html"]
+        assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+            "explorer.html", "neuron.svg", "steps.html"]
     if args[0] == "render":
         assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["g.svg", "s.html"]
 

@@ -267,7 +267,7 @@ def _widget_tree(widget: str) -> dict:
     """The widget as the fake DOM's JSON: controls, caption, the SVG, the data."""
     svg = widget[widget.index("<svg"):widget.index("</svg>") + 6]
     data = widget.split('class="gg-data">')[1].split("</script>")[0]
-    control = [{"tag": "input", "attrs": {"type": "range"}},
+    control = [{"tag": "input", "attrs": {"type": "range", "class": "gg-slider"}},
                {"tag": "span", "attrs": {"class": "gg-pos"}},
                {"tag": "button", "attrs": {"class": "gg-prev"}},
                {"tag": "button", "attrs": {"class": "gg-next"}},

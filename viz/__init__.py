@@ -12,9 +12,12 @@ micrograd's `draw_dot(root, format='svg', rankdir='LR')`, and `trace` for its `t
 >>> steps = viz.backward_steps(y)              # .save("steps.html"): one page with a slider
 >>> len(steps.frames)                          # the seed, then the two ops
 3
+>>> page = viz.explore(y)                      # .save("graph.html"): hover, click, change, step
 """
 from .draw import NoBackwardWarning, draw, draw_modules, trace
 from .drawing import Drawing
+from .explore import Explorer, explore
+from .film import Film
 from .plots import (descent_path, plot_decision_boundary, plot_gradient_flow,
                     plot_learning_curves, plot_loss_surface, plot_lr_finder)
 from .render import RenderError, RendererNotFound, RenderTimeout, find_renderer
@@ -22,6 +25,7 @@ from .steps import BackwardSteps, TooManyFrames, backward_steps
 from .theme import EXPLODING, VANISHING
 
 __all__ = ["draw", "draw_modules", "trace", "Drawing", "backward_steps", "BackwardSteps",
+           "explore", "Explorer", "Film",
            "TooManyFrames", "NoBackwardWarning", "VANISHING", "EXPLODING", "RendererNotFound",
            "RenderError", "RenderTimeout", "find_renderer",
            "plot_learning_curves", "plot_gradient_flow", "plot_decision_boundary",

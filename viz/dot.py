@@ -47,15 +47,17 @@ class Frame:
     frame uses, for the key).
     """
 
-    __slots__ = ("state", "focus", "caption", "texts", "kinds")
+    __slots__ = ("state", "focus", "caption", "texts", "kinds", "stepping")
 
     def __init__(self, state: List[str], focus: int, caption: List[str],
-                 texts: Optional[List[str]] = None, kinds: Sequence[str] = ()) -> None:
+                 texts: Optional[List[str]] = None, kinds: Sequence[str] = (),
+                 stepping: bool = True) -> None:
         self.state = state        # per node: 'unknown' | 'partial' | 'final'
         self.focus = focus        # node being processed (-1: none)
         self.caption = caption    # lines shown under the title
         self.texts = texts
         self.kinds = set(kinds)
+        self.stepping = stepping  # False: a page without a stepper (no note about green)
 
 
 class Look(NamedTuple):
@@ -79,6 +81,17 @@ class Resolved:
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
             setattr(self, k, v)
+
+
+def style_look(text: Optional[str], color: Optional[str], style: Optional[theme.GradStyle],
+               plain_fill: str) -> Look:
+    """A box's look for a gradient style (None: uncoloured, filled `plain_fill`): alarming
+    kinds get a thick frame and their word, a vanishing gradient a dashed frame."""
+    if style is None:
+        return Look(text, color, None, plain_fill, "#4a4a4a", 1, False, "")
+    alarm = style.kind in ("exploding", "nonfinite")
+    return Look(text, color, style, style.fill, style.border, 3 if alarm else 1,
+                style.kind == "vanishing", style.tag if alarm else "")
 
 
 def _style(g: Any, opts: "Resolved") -> theme.GradStyle:
@@ -133,18 +146,12 @@ class Writer:
                 color = theme.MUTED if state == "partial" else None
                 text = grad_text(g) + (" so far" if state == "partial" else "")
         param, is_root = self.is_param(i), i in self.roots
-        if style is not None:
-            fill, border = style.fill, style.border
-            width = 3 if style.kind in ("exploding", "nonfinite") else 1
-        else:
-            fill, border, width = _plain_fill(is_root, param, not self.parents[i]), "#4a4a4a", 1
+        look = style_look(text, color, style, _plain_fill(is_root, param, not self.parents[i]))
         if param:
-            border, width = theme.PARAM_PEN, max(width, 2)
+            look = look._replace(border=theme.PARAM_PEN, width=max(look.width, 2))
         if is_root:
-            width = max(width, 2)
-        dashed = style is not None and style.kind == "vanishing"
-        tag = style.tag if style is not None and style.kind in ("exploding", "nonfinite") else ""
-        return Look(text, color, style, fill, border, width, dashed, tag)
+            look = look._replace(width=max(look.width, 2))
+        return look
 
     def _grad_shown(self, i: int) -> tuple:
         """(text or None, text colour or None, style or None) for node i's gradient row."""
@@ -490,7 +497,7 @@ class Writer:
             notes.append(f'<FONT COLOR="{theme.COPY_NOTE}">copy · used k×</FONT>: a node used '
                          "by k ops is drawn again (dotted) beside its far uses; it is one "
                          "node, and every copy shows its total grad")
-        if self.frame is not None:
+        if self.frame is not None and self.frame.stepping:
             notes.append(f'<FONT COLOR="{theme.FOCUS}"><B>green</B></FONT>: the node being '
                          "processed;  so far: still waiting for contributions")
         return notes

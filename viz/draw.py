@@ -78,7 +78,8 @@ def _is_zero(g: Any) -> bool:
     return g is None or not has_gradients([g])
 
 
-def _warn_before_backward(view: GraphView, grads: Sequence[Any]) -> None:
+def _warn_before_backward(view: GraphView, grads: Sequence[Any], stacklevel: int = 4,
+                          who: str = "draw") -> None:
     """One line when no output has a gradient: micrograd's draw_dot then shows grad 0 on
     every node, the most common beginner mistake; here the cause is named."""
     if not all(_is_zero(grads[r]) for r in view.roots):
@@ -94,8 +95,8 @@ def _warn_before_backward(view: GraphView, grads: Sequence[Any]) -> None:
     else:
         what = f"no gradients to show yet: call {call} first"
     # Reported at the user's line: user -> draw/draw_modules -> _draw -> here.
-    warnings.warn(f"draw: backward() has not been called on {name}; {what}",
-                  NoBackwardWarning, stacklevel=4)
+    warnings.warn(f"{who}: backward() has not been called on {name}; {what}",
+                  NoBackwardWarning, stacklevel=stacklevel)
 
 
 def _check_bool(name: str, value: Any) -> Optional[bool]:

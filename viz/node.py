@@ -3,16 +3,17 @@
 Everything in viz that needs a node's forward value or gradient (a float for a `Value`, a
 NumPy array for a `Tensor`, None for a gradient not computed) calls these two functions.
 They read the node protocol's raw accessors (`raw_data`, `raw_grad`); a Tensor's `.data`
-and `.grad` are Tensors, as in PyTorch.
+and `.grad` are Tensors, as in PyTorch. `rule_of` names the rule-table entry (and its
+parameter) an op node was made with, for pages that recompute a scalar graph.
 
 >>> from autograd import Value
 >>> x = Value(2.0); y = x * 3; y.backward()
->>> data_of(y), grad_of(x)
-(6.0, 3.0)
+>>> data_of(y), grad_of(x), rule_of(x ** 3)
+(6.0, 3.0, ('**', 3.0))
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Tuple
 
 
 def data_of(node: Any) -> Any:
@@ -23,3 +24,11 @@ def data_of(node: Any) -> Any:
 def grad_of(node: Any) -> Any:
     """The node's gradient: a float, a NumPy array, or None."""
     return node.raw_grad
+
+
+def rule_of(node: Any) -> Tuple[str, Any]:
+    """(rule-table key, the op's parameter) of the op that made `node`: `('**', 3.0)` for
+    x**3, `('leaky_relu', 0.01)`, `('tanh', None)`; `('', None)` for a leaf. The protocol's
+    `op` is for reading (`'**3'`); nodes of other engines without these fields give their
+    `op` and no parameter."""
+    return getattr(node, "_op", node.op), getattr(node, "_arg", None)

@@ -11,9 +11,10 @@ gradients of one `backward()` call.
 
 `save("steps.html")` writes one offline page: the graph is laid out **once** (one SVG) and
 each frame only changes colours and numbers, so the page grows with the nodes, not nodes ×
-frames. The page's script exposes `window.glassgrad` (`nodes()`, `frames()`,
-`backwardStep(k)`, `frame()`), and every drawn node is an SVG element with
-`data-node-id` (its topological index) and `data-label`.
+frames. The page's script (viz/web/frames.js and steps.js) exposes `window.glassgrad`
+(`nodes()`, `frames()`, `backwardStep(k)`, `frame()`), and every drawn node is an SVG
+element with `data-node-id` (its topological index) and `data-label`. The explorer
+(viz/explore.py) shows the same frames under its own slider.
 
 >>> from autograd import Value
 >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b"); c = a * b; c.label = "c"
@@ -23,27 +24,23 @@ frames. The page's script exposes `window.glassgrad` (`nodes()`, `frames()`,
 """
 from __future__ import annotations
 
-import html as _html
-import itertools
-import json
-import math
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from autograd.scalar_rules import local_derivatives
 
 from . import theme
-from .dot import Frame, op_symbol
+from .dot import Frame, Writer, op_symbol
 from .draw import GraphView, build, prepare
 from .drawing import Drawing
+from .frames import Looks, changes, laid_out, rows, widest
 from .node import data_of
+from .page import Page, data_element, json_number, mount, script
 from .render import find_renderer
-from .svgpage import annotate
 from .text import grad_text, is_array, short
 
 MAX_FRAMES = 200
 _SHOWN_PARENTS = 4
-_widget_ids = itertools.count(1)
 
 
 class TooManyFrames(ValueError):
@@ -146,26 +143,35 @@ def _film(view: GraphView, root: Any) -> List[_Step]:
     return steps
 
 
+def check_max_frames(who: str, max_frames: Any) -> None:
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise ValueError(f"{who}: max_frames must be an integer >= 1, got {max_frames!r}")
+
+
+def film(view: GraphView, max_frames: int) -> List[_Step]:
+    """The frames of the backward pass from the view's one output; `TooManyFrames` when
+    there are more than `max_frames`."""
+    most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
+    if most > 10 * max_frames:
+        raise TooManyFrames(most, max_frames)           # without making the film first
+    steps = _film(view, view.nodes[view.roots[0]])
+    if len(steps) > max_frames:
+        raise TooManyFrames(len(steps), max_frames)
+    return steps
+
+
 def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES,
                    **options: Any) -> "BackwardSteps":
     """Frames of the backward pass from `root` (a scalar Value or Tensor). `options` are
     `draw`'s (rankdir, edge_labels, merge_ops, color, vanishing, exploding, title)."""
     if isinstance(root, (list, tuple)):
         raise TypeError("backward_steps: give one output node (backward starts from one seed)")
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
-        raise ValueError(f"backward_steps: max_frames must be an integer >= 1, got "
-                         f"{max_frames!r}")
+    check_max_frames("backward_steps", max_frames)
     for bad in ("show_grad", "collapse", "highlight", "max_nodes"):
         if bad in options:
             raise TypeError(f"backward_steps: option {bad}= is not available for frames")
     view = GraphView(root)
-    most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
-    if most > 10 * max_frames:
-        raise TooManyFrames(most, max_frames)           # without making the film first
-    film = _film(view, root)
-    if len(film) > max_frames:
-        raise TooManyFrames(len(film), max_frames)
-    steps = BackwardSteps(view, film, options)
+    steps = BackwardSteps(view, film(view, max_frames), options)
     steps.frames[-1]              # the draw options are checked now, not at the first save
     return steps
 
@@ -204,82 +210,66 @@ class _Frames:
 
 # ---------------------------------------------------------------- the page: one layout
 
-def _json_number(x: float) -> Any:
-    return x if math.isfinite(x) else str(x)
-
-
-def _plain(value: Any) -> Any:
-    """A node's number for the page's data: a float, or an array's values (small ones)."""
+def plain(value: Any) -> Any:
+    """A node's number for a page's data: a float, or an array's values (small ones)."""
     if value is None:
         return None
     if is_array(value):
-        return [_json_number(float(v)) for v in value.ravel()] if value.size <= 6 else None
-    return _json_number(float(value))
+        return [json_number(float(v)) for v in value.ravel()] if value.size <= 6 else None
+    return json_number(float(value))
 
 
-_STYLE = """.gg-steps{font-family:Helvetica,Arial,sans-serif;color:#1f1f1f}
-.gg-bar{display:flex;gap:8px;align-items:center;margin:6px 0 6px}
-.gg-bar button{font-size:14px;padding:3px 10px}
-.gg-bar input{flex:1;max-width:600px}
-.gg-caption{font-size:13px;min-height:4.5em;margin:4px 0 8px;white-space:pre-wrap}
-.gg-caption div:first-child{font-weight:bold}
-.gg-graph svg{max-width:100%;height:auto}
-.gg-graph text{font-family:Helvetica,Arial,sans-serif;font-size:11px;white-space:pre}"""
-
-# The page's engine. `data` (the JSON in the widget) holds nodes (the final numbers), looks
-# (distinct node looks: fill, pen, pen width, dashes, grad text, muted?, tag), base (frame
-# 1's look per node) and frames (caption, focus, [node, look] pairs that change).
-_SCRIPT = """(function(){var root=document.getElementById("%(id)s");
-var data=JSON.parse(root.querySelector(".gg-data").textContent);
-var slider=root.querySelector("input"),pos=root.querySelector(".gg-pos"),
-cap=root.querySelector(".gg-caption"),svg=root.querySelector(".gg-graph"),k=0,els={},ops={},edges=[];
-svg.querySelectorAll(".gg-node").forEach(function(g){var i=g.getAttribute("data-node-id");
-(els[i]=els[i]||[]).push(g);});
-svg.querySelectorAll(".gg-op").forEach(function(g){ops[g.getAttribute("data-op-of")]=g;});
-svg.querySelectorAll(".edge[data-to]").forEach(function(g){edges.push(g);});
-function looks(f){var now=data.base.slice();for(var j=1;j<=f;j++){
-data.frames[j].set.forEach(function(c){now[c[0]]=c[1];});}return now;}
-function paint(g,L,focus){var copy=g.hasAttribute("data-copy"),box=g.querySelector(".gg-box"),
-pen=g.querySelector(".gg-pen"),t=g.querySelector(".gg-grad"),tag=g.querySelector(".gg-tag");
-if(box){box.setAttribute("fill",L[0]);}
-if(pen){var w=copy?Math.max(L[2],2):L[2];pen.setAttribute("stroke",focus&&!copy?data.focus:L[1]);
-pen.setAttribute("stroke-width",focus&&!copy?4:w);
-if(!copy){if(L[3]){pen.setAttribute("stroke-dasharray",L[3]);}
-else{pen.removeAttribute("stroke-dasharray");}}}
-if(t){t.textContent=(t.getAttribute("data-prefix")||"")+L[4];
-t.setAttribute("fill",L[5]?data.muted:data.text);}
-if(tag){tag.textContent=L[6];}}
-function show(f){k=Math.max(0,Math.min(data.frames.length-1,f));var now=looks(k),
-focus=data.frames[k].focus;
-for(var i in els){els[i].forEach(function(g){paint(g,data.looks[now[i]],+i===focus);});}
-for(var o in ops){var e=ops[o].querySelector(".gg-opshape");if(e){
-e.setAttribute("stroke",+o===focus?data.focus:"black");
-e.setAttribute("stroke-width",+o===focus?3:1);}}
-edges.forEach(function(g){var hot=+g.getAttribute("data-to")===focus;
-g.querySelectorAll("path,polygon").forEach(function(e){
-e.setAttribute("stroke",hot?data.focus:data.edge);e.setAttribute("stroke-width",hot?3:1);
-if(e.tagName.toLowerCase()==="polygon"){e.setAttribute("fill",hot?data.focus:data.edge);}});
-g.querySelectorAll("text").forEach(function(e){e.setAttribute("fill",hot?data.focus:data.label);});});
-cap.textContent="";data.frames[k].caption.forEach(function(line){
-var d=document.createElement("div");d.textContent=line;cap.appendChild(d);});
-slider.value=k;pos.textContent=(k+1)+" / "+data.frames.length;}
-root.querySelector(".gg-prev").onclick=function(){show(k-1);};
-root.querySelector(".gg-next").onclick=function(){show(k+1);};
-slider.oninput=function(){show(parseInt(slider.value,10));};
-root.tabIndex=0;root.onkeydown=function(e){if(e.key==="ArrowLeft"){show(k-1);}
-if(e.key==="ArrowRight"){show(k+1);}};
-root.glassgrad={nodes:function(){return data.nodes;},frames:function(){return data.frames.length;},
-backwardStep:function(f){show(f);return k;},frame:function(){return k;}};
-show(0);})();"""
+def page_data(view: GraphView, steps: List[_Step], options: Dict[str, Any], *,
+              stepping: bool = True, extra_kinds: Sequence[str] = (),
+              more: Optional[Callable[[Looks, Writer], Dict[str, Any]]] = None
+              ) -> Tuple[str, Dict[str, Any]]:
+    """The one layout (SVG) and the frames' data of viz/web/frames.js for `steps`. The key
+    also shows `extra_kinds`; `more(looks, writer)` may add looks of its own (the
+    explorer's live colours) and returns more data for the page."""
+    options = dict(options)
+    options.pop("title", None)
+    last = steps[-1]
+    writer = prepare(view, last.grads, frame=Frame(last.state, -1, [], stepping=stepping),
+                     **options)
+    looks = Looks()
+    table = rows(looks, writer, [(s.state, s.grads) for s in steps])
+    extra = more(looks, writer) if more is not None else {}
+    n = len(view.nodes)
+    labels = [view.nodes[i].label or f"#{i}" for i in range(n)]
+    svg = laid_out(writer, widest(looks, table, n), looks.kinds | set(extra_kinds), labels)
+    frames = [{"caption": s.caption, "focus": s.focus, "set": diff}
+              for s, diff in zip(steps, changes(table))]
+    nodes = [{"id": i, "label": node.label, "op": node.op, "data": plain(data_of(node)),
+              "grad": plain(last.grads[i])} for i, node in enumerate(view.nodes)]
+    return svg, {"nodes": nodes, "looks": looks.entries, "base": table[0], "frames": frames,
+                 **COLORS, **extra}
 
 
-class BackwardSteps:
+# The colours frames.js needs besides the looks.
+COLORS = {"focus": theme.FOCUS, "muted": theme.MUTED, "text": theme.TEXT, "edge": theme.EDGE,
+          "label": "#3c4043"}
+
+
+def stepper_bar(count: int, what: str = "backward step") -> str:
+    """The slider, buttons and caption frames.js's `stepper` drives."""
+    return ('<div class="gg-bar"><button class="gg-prev">&#9664; prev</button>'
+            f'<input class="gg-slider" type="range" min="0" max="{count - 1}" value="0" '
+            f'aria-label="{what}">'
+            '<button class="gg-next">next &#9654;</button>'
+            f'<span class="gg-pos">1 / {count}</span></div>'
+            '<div class="gg-caption" aria-live="polite"></div>')
+
+
+class BackwardSteps(Page):
     """The frames of a backward pass. `save('steps.html')` writes one self-contained page
     (one SVG laid out once, slider, prev/next buttons, arrow keys; no network);
     `save('folder')` writes numbered pictures `step_001.svg` ... (`format='png'` for PNG).
     `frames[k]` is frame k as a `Drawing`; `captions[k]` its caption lines."""
 
     __slots__ = ("view", "steps", "options", "frames", "_page")
+    STYLE = ("steps.css",)
+    KIND = "steps"
+    TITLE = "Backward pass, step by step"
 
     def __init__(self, view: GraphView, steps: List[_Step], options: Dict[str, Any]) -> None:
         self.view = view
@@ -305,89 +295,26 @@ class BackwardSteps:
         return f"<BackwardSteps: {len(self.steps)} frames>"
 
     # ---- the page ----
-    def _page_data(self) -> Tuple[str, Dict[str, Any]]:
-        """The one layout (SVG) and the data the page's script needs to show every frame."""
-        options = dict(self.options)
-        options.pop("title", None)
-        last = self.steps[-1]
-        writer = prepare(self.view, last.grads, frame=Frame(last.state, -1, []), **options)
-        n = len(self.view.nodes)
-        index: Dict[tuple, int] = {}
-        looks: List[list] = []
-        table: List[List[int]] = []
-        kinds = set()
-        for s in self.steps:
-            row = []
-            for i in range(n):
-                look = writer.look(i, s.state[i], s.grads[i])
-                entry = [look.fill, look.border, look.width, "5,2" if look.dashed else "",
-                         look.text or "", look.color is not None, look.tag]
-                key = tuple(entry)
-                j = index.get(key)
-                if j is None:
-                    j = index[key] = len(looks)
-                    looks.append(entry)
-                    if look.style is not None:
-                        kinds.add(look.style.kind)
-                row.append(j)
-            table.append(row)
-        widest = [max((looks[row[i]][4] for row in table), key=len) for i in range(n)]
-        writer.frame = Frame(last.state, -1, [], texts=widest, kinds=kinds)
-        svg = Drawing(writer.document()).svg
-        labels = [self.view.nodes[i].label or f"#{i}" for i in range(n)]
-        frames = []
-        for k, s in enumerate(self.steps):
-            changed = [] if k == 0 else [[i, table[k][i]] for i in range(n)
-                                         if table[k][i] != table[k - 1][i]]
-            frames.append({"caption": s.caption, "focus": s.focus, "set": changed})
-        nodes = [{"id": i, "label": node.label, "op": node.op, "data": _plain(data_of(node)),
-                  "grad": _plain(last.grads[i])} for i, node in enumerate(self.view.nodes)]
-        data = {"nodes": nodes, "looks": looks, "base": table[0], "frames": frames,
-                "focus": theme.FOCUS, "muted": theme.MUTED, "text": theme.TEXT,
-                "edge": theme.EDGE, "label": "#3c4043"}
-        return annotate(svg, labels), data
-
     def widget(self, element_id: str = "glassgrad-steps") -> str:
         """The slider, the caption and the one SVG as an HTML fragment (the page and
         Jupyter use it)."""
         if self._page is None:
-            self._page = self._page_data()
+            self._page = page_data(self.view, self.steps, self.options)
         svg, data = self._page
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("</", "<\\/")
-        count = len(data["frames"])
         return "\n".join([
             f'<div id="{element_id}" class="gg-steps">',
-            '<div class="gg-bar"><button class="gg-prev">&#9664; prev</button>'
-            f'<input type="range" min="0" max="{count - 1}" value="0" '
-            'aria-label="backward step">'
-            '<button class="gg-next">next &#9654;</button>'
-            f'<span class="gg-pos">1 / {count}</span></div>',
-            '<div class="gg-caption" aria-live="polite"></div>',
+            stepper_bar(len(data["frames"])),
             f'<div class="gg-graph">{svg}</div>',
-            f'<script type="application/json" class="gg-data">{payload}</script>',
-            f"<script>{_SCRIPT % {'id': element_id}}</script>",
+            data_element(data),
+            f"<script>{script(['frames.js', 'steps.js'], mount('stepsPage', element_id))}"
+            "</script>",
             "</div>"])
-
-    def html(self, title: str = "Backward pass, step by step") -> str:
-        """A complete, self-contained HTML page; its script sets `window.glassgrad`."""
-        return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-                f"<title>{_html.escape(title)}</title><style>body{{margin:12px}}\n{_STYLE}"
-                f"</style></head><body>\n<h3>{_html.escape(title)}</h3>\n{self.widget()}\n"
-                "<script>window.glassgrad=document.getElementById(\"glassgrad-steps\")"
-                ".glassgrad;</script>\n</body></html>\n")
-
-    def _repr_html_(self) -> str:
-        return f"<style>{_STYLE}</style>" + self.widget(
-            f"glassgrad-steps-{next(_widget_ids)}")
 
     def save(self, path: Union[str, Path], format: Optional[str] = None) -> Path:
         """Write `path.html` as one page, or a folder of numbered frames."""
         path = Path(path)
         if path.suffix.lower() in (".html", ".htm"):
-            page = self.html()
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(page, encoding="utf-8")
-            return path
+            return self.save_page(path)
         if path.suffix and path.suffix.lower() in (".svg", ".png", ".pdf", ".dot", ".gv"):
             raise ValueError(f"backward_steps.save: give a folder (numbered frames) or a "
                              f".html file, got {str(path)!r}")

@@ -45,6 +45,11 @@ def option_spelling(**names: str) -> Iterator[None]:
         _SPELLING.reset(token)
 
 
+def spelled(option: str) -> str:
+    """How messages name `option` now ('' when nobody said: a message words it itself)."""
+    return _SPELLING.get().get(option, "")
+
+
 class Cluster:
     __slots__ = ("label", "level", "parent", "real")
 

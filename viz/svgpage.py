@@ -1,15 +1,17 @@
 """One graphviz SVG made ready for a page's script: every node addressable, bytes trimmed.
 
-A page that lays its graph out once (the backward-steps page; later the explorer) changes
-colours and numbers in place. `annotate` marks what a script needs and drops what it
+A page that lays its graph out once (the backward-steps page, the explorer, the film)
+changes colours and numbers in place. `annotate` marks what a script needs and drops what it
 does not, so the page stays small:
 
 - a value node becomes `<g class="node gg-node" data-node-id="5" data-label="x">` (its
   index in topological order; a dotted copy of a shared node adds `data-copy`), its box a
-  `<rect class="gg-box gg-pen">` (fill and frame), its gradient text `class="gg-grad"`
-  (`data-prefix` when the text starts with "grad "), an alarm word `class="gg-tag"`;
+  `<rect class="gg-box gg-pen">` (fill and frame), its gradient text `class="gg-grad"` and
+  its value `class="gg-value"` (`data-prefix` when the text starts with "grad " or
+  "data "), an alarm word `class="gg-tag"`;
 - an op node is `<g class="node gg-op" data-op-of="5">` with `class="gg-opshape"` on its shape;
-- an edge is `<g class="edge" data-from="3" data-to="5">`;
+- an edge is `<g class="edge" data-from="3" data-to="5">`, its label (the local
+  derivative) `class="gg-elabel"`;
 - graphviz's ids, comments, and attributes equal to the page's defaults are removed (ids
   would repeat when several drawings share a notebook page).
 
@@ -40,6 +42,7 @@ _SHAPE = re.compile(r"<(path|polygon|ellipse)\b[^>]*>")
 _TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _STROKE = ("stroke", "stroke-width", "stroke-dasharray")
+_ROLE = {"grad": "grad", "data": "value"}
 
 
 def inline(svg: str) -> str:
@@ -109,10 +112,10 @@ def _node(i: int, role: str, body: str, label: str) -> str:
     marks = {}
     for j, t in enumerate(texts):
         content = html.unescape(t.group(2)).strip()
-        if content == "grad" and j + 1 < len(texts):
-            marks[j + 1] = 'class="gg-grad"'
-        elif content.startswith("grad ") and j not in marks:
-            marks[j] = 'class="gg-grad" data-prefix="grad "'
+        if content in ("grad", "data") and j + 1 < len(texts):
+            marks[j + 1] = f'class="gg-{_ROLE[content]}"'
+        elif content[:5] in ("grad ", "data ") and j not in marks:
+            marks[j] = f'class="gg-{_ROLE[content[:4]]}" data-prefix="{content[:5]}"'
         elif content in ALARMS and j not in marks:
             marks[j] = 'class="gg-tag"'
     for j in sorted(marks, reverse=True):
@@ -134,6 +137,8 @@ def annotate(svg: str, labels: Sequence[str]) -> str:
             to, _ = node_ref(dst.strip())
             frm, _ = node_ref(src.strip())
             attrs = "" if to is None or frm is None else f' data-from="{frm}" data-to="{to}"'
+            body = _TEXT.sub(lambda t: f'<text{t.group(1)} class="gg-elabel">{t.group(2)}</text>',
+                             body)
             return f'<g class="edge"{attrs}>{body}</g>'
         i, role = node_ref(title)
         if i is None:

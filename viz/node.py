@@ -3,16 +3,19 @@
 Everything in viz that needs a node's forward value or gradient (a float for a `Value`, a
 NumPy array for a `Tensor`, None for a gradient not computed) calls these two functions.
 They read the node protocol's raw accessors (`raw_data`, `raw_grad`); a Tensor's `.data`
-and `.grad` are Tensors, as in PyTorch.
+and `.grad` are Tensors, as in PyTorch. A node's local derivatives (edge labels, the
+steps' captions) come through `local_derivatives_of`.
 
 >>> from autograd import Value
 >>> x = Value(2.0); y = x * 3; y.backward()
->>> data_of(y), grad_of(x)
-(6.0, 3.0)
+>>> data_of(y), grad_of(x), local_derivatives_of(y)
+(6.0, 3.0, (3.0, 2.0))
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
+
+from autograd.scalar_rules import local_derivatives
 
 
 def data_of(node: Any) -> Any:
@@ -23,3 +26,17 @@ def data_of(node: Any) -> Any:
 def grad_of(node: Any) -> Any:
     """The node's gradient: a float, a NumPy array, or None."""
     return node.raw_grad
+
+
+def local_derivatives_of(node: Any) -> Optional[tuple]:
+    """∂node/∂parent for each parent of a scalar node, as numbers; None when they are not
+    numbers (the edges stay unlabelled). A node from outside glassgrad's engine (a traced
+    PyTorch op) answers through its own `_local_derivatives()`; glassgrad's nodes through
+    the scalar rule table."""
+    own = getattr(node, "_local_derivatives", None)
+    if own is not None:
+        return own()
+    try:
+        return local_derivatives(node)
+    except (KeyError, AttributeError, TypeError, ValueError, ArithmeticError):
+        return None     # an op without a scalar rule

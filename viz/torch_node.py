@@ -24,6 +24,7 @@ A `TorchScope` stands for one call of a `torch.nn.Module`, with the `_qualname` 
 """
 from __future__ import annotations
 
+import contextlib
 import weakref
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
@@ -70,41 +71,51 @@ class Replay:
         self.rng = rng
         self.slot_of_parent = slot_of_parent    # per parent: its slot, -1 for a number
 
-    def vjp(self, node: "TorchNode", g: Any) -> list:
+    def contributions(self, node: "TorchNode", g: Any) -> list:
+        """Per parent of `node`: the gradient it gets when `node`'s gradient is `g` (a
+        tensor, or None where none flows), from PyTorch's autograd on a replay of the op."""
         import torch
         leaves: List[Any] = []
         tensors = []
-        for source in self.inputs:
-            value = source._value
-            need = source.requires_grad and (value.is_floating_point() or value.is_complex())
-            leaf = value.detach().clone().requires_grad_(need)
-            leaves.append(leaf if need else None)
-            # A copy that is not a leaf, so an in-place op may write into it.
-            tensors.append(leaf.clone() if need else leaf)
-        with torch.enable_grad(), torch.random.fork_rng(devices=[], enabled=self.rng is not None):
+        # Grad mode on: a backward hook (where it is off) may ask too.
+        with Pause.active(), torch.enable_grad(), \
+                torch.random.fork_rng(devices=[], enabled=self.rng is not None):
+            for source in self.inputs:
+                value = source._value
+                need = source.requires_grad and (value.is_floating_point()
+                                                 or value.is_complex())
+                leaf = value.detach().clone().requires_grad_(need)
+                leaves.append(leaf if need else None)
+                # A copy that is not a leaf, so an in-place op may write into it.
+                tensors.append(leaf.clone() if need else leaf)
             if self.rng is not None:
                 torch.set_rng_state(self.rng)
             out = self.func(*fill(self.args, tensors), **fill(self.kwargs, tensors))
-        kind, k = self.pick
-        target = flat_outputs(out)[k] if kind == "out" else tensors[k]
-        grad_out = torch.as_tensor(np.asarray(g), dtype=target.dtype).reshape(target.shape)
-        wanted = [leaf for leaf in leaves if leaf is not None]
-        found = torch.autograd.grad([target], wanted, [grad_out], allow_unused=True) \
-            if wanted and target.requires_grad else [None] * len(wanted)
-        by_slot: List[Any] = []
+            kind, k = self.pick
+            target = flat_outputs(out)[k] if kind == "out" else tensors[k]
+            grad_out = torch.as_tensor(g, dtype=target.dtype).reshape(target.shape)
+            wanted = [leaf for leaf in leaves if leaf is not None]
+            found = (torch.autograd.grad([target], wanted, [grad_out], allow_unused=True)
+                     if wanted and target.requires_grad else [None] * len(wanted))
         it = iter(found)
-        for leaf in leaves:
-            by_slot.append(next(it) if leaf is not None else None)
-        result = []
-        for parent, slot in zip(node._parents, self.slot_of_parent):
-            c = by_slot[slot] if slot >= 0 else None
-            if c is None or not parent.requires_grad:
-                result.append(None)
-            elif isinstance(parent.raw_data, float):
-                result.append(float(c.reshape(()).item()))
-            else:
-                result.append(to_numpy(c))
-        return result
+        by_slot = [next(it) if leaf is not None else None for leaf in leaves]
+        return [by_slot[slot] if slot >= 0 and parent.requires_grad else None
+                for parent, slot in zip(node._parents, self.slot_of_parent)]
+
+
+class Pause:
+    """While a hook or a replay of the tape runs, its recorder lets torch calls through."""
+
+    depth = 0
+
+    @classmethod
+    @contextlib.contextmanager
+    def active(cls) -> Iterator[None]:
+        cls.depth += 1
+        try:
+            yield
+        finally:
+            cls.depth -= 1
 
 
 def flat_outputs(out: Any) -> list:
@@ -132,7 +143,8 @@ class TorchNode(Node):
 
     __slots__ = ("_value", "_gradt", "_cached", "_cached_grad", "label", "_parents", "_op",
                  "_arg", "_seq", "_scope", "_mark", "_name", "_mapped", "_version",
-                 "requires_grad", "_is_parameter", "_replay", "_pending", "__weakref__")
+                 "requires_grad", "_is_parameter", "_replay", "_pending", "_hidden",
+                 "__weakref__")
 
     def __init__(self, value: Any, *, parents: tuple = (), op: str = "", arg: Any = None,
                  name: str = "", mapped: bool = False, label: str = "", scope: Any = None,
@@ -156,6 +168,7 @@ class TorchNode(Node):
         self._is_parameter = parameter
         self._replay = replay
         self._pending = 0                 # uses in a traced backward not yet accumulated
+        self._hidden = False              # no hook sees its gradient: its users send it
 
     # ---- numbers ----
     @property
@@ -229,7 +242,10 @@ class TorchNode(Node):
             raise TypeError(f"the PyTorch op {self._name or self.op!r} of this graph was "
                             f"not traced, so it cannot be replayed: record the run with "
                             f"viz.trace_torch()")
-        return self._replay.vjp(self, g)
+        found = self._replay.contributions(self, np.asarray(g))
+        return [None if c is None else
+                float(c.reshape(()).item()) if isinstance(p.raw_data, float) else to_numpy(c)
+                for p, c in zip(self._parents, found)]
 
     def __repr__(self) -> str:
         data = self.raw_data

@@ -20,7 +20,7 @@ patched):
   recorded graph (the ops that use it arm it), so later training steps leave it alone.
 
 In-place ops are new nodes (`add_`, `setitem`), and a write through a view also updates the
-view's base (`as_strided_scatter`, what PyTorch's CopySlices computes); ops whose result
+view's base (`copy_slices`, what PyTorch's CopySlices node computes); ops whose result
 needs no gradient (inside `torch.no_grad()`, or on tensors that need none) are constants;
 an op run twice is two nodes. The tape holds copies, never the program's tensors (only
 weak references), and its gradient hooks hold the nodes weakly: dropping the tape frees
@@ -41,13 +41,13 @@ everything.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 import threading
 import weakref
-from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .torch_node import Replay, Slot, TorchNode, TorchScope, flat_outputs, scope_class
+from .torch_node import (Pause, Replay, Slot, TorchNode, TorchScope, flat_outputs,
+                         scope_class)
 from .torch_ops import function_name, glassgrad_op, split_name
 from .torch_support import require_torch
 
@@ -67,31 +67,33 @@ PASS_THROUGH = ("dim", "size", "numel", "item", "tolist", "stride", "storage_off
                 "untyped_storage", "get_device", "nelement", "ndimension")
 
 
-class _Pause:
-    """While any hook or replay of ours runs, the recorder lets torch calls through."""
-
-    depth = 0
-
-    @classmethod
-    @contextlib.contextmanager
-    def active(cls) -> Iterator[None]:
-        cls.depth += 1
-        try:
-            yield
-        finally:
-            cls.depth -= 1
-
-
 def _interior_hook(ref: "weakref.ref[TorchNode]", g: Any) -> None:
     """The gradient of an op's result arrived: keep it, and arm the parameters it feeds."""
     node = ref()
-    if node is None or g is None:
+    if node is None or g is None or node._hidden:
         return
-    with _Pause.active():
-        node.add_grad(g)
+    with Pause.active():
+        _send(node, g)
     for p in node._parents:
         if not p._parents and p.requires_grad:
             p._pending += 1
+
+
+def _send(node: TorchNode, g: Any) -> None:
+    """Give `node` gradient `g`, and pass its share on to parents no hook can see.
+
+    A view written in place drops out of PyTorch's graph (CopySlices computes through it),
+    so no tensor hook sees the gradient of the view or of what was written into it; their
+    users send it, by the chain rule on a replay of each user (linear in `g`, so partial
+    gradients may arrive in any order)."""
+    stack = [(node, g)]
+    while stack:
+        n, d = stack.pop()
+        n.add_grad(d)
+        if any(p._hidden for p in n._parents):
+            for p, c in zip(n._parents, n._replay.contributions(n, d)):
+                if p._hidden and c is not None:
+                    stack.append((p, c))
 
 
 def _leaf_hook(ref: "weakref.ref[TorchNode]", g: Any) -> None:
@@ -100,7 +102,7 @@ def _leaf_hook(ref: "weakref.ref[TorchNode]", g: Any) -> None:
     if node is None or g is None or not node._pending:
         return
     node._pending = 0
-    with _Pause.active():
+    with Pause.active():
         node.add_grad(g)
 
 
@@ -243,7 +245,7 @@ class TorchTape:
         return entry[1]
 
     def _enter_module(self, module: Any, args: Any) -> None:
-        if threading.get_ident() != self._thread or _Pause.depth:
+        if threading.get_ident() != self._thread or Pause.depth:
             return
         cls = scope_class(type(module))
         if not self._stack:
@@ -271,7 +273,7 @@ class TorchTape:
         self._stack.append((scope, path, call, module))
 
     def _exit_module(self, module: Any, args: Any, output: Any) -> None:
-        if threading.get_ident() != self._thread or _Pause.depth:
+        if threading.get_ident() != self._thread or Pause.depth:
             return
         stack = self._stack
         while stack:
@@ -313,8 +315,11 @@ class TorchTape:
         entry = self._latest.get(id(t))
         if entry is not None and entry[0]() is t:
             node = entry[1]
-            if node._version == _version(t) and node.requires_grad == t.requires_grad:
+            if (node._version == _version(t) and node.requires_grad == t.requires_grad
+                    and not node._hidden):
                 return node
+            # Changed since (through another view of its memory), or a view written in
+            # place: PyTorch now reads it from its base, and so do we.
             reread = self._reread_view(t)
             if reread is not None:
                 return reread
@@ -387,7 +392,7 @@ class TorchTape:
 
     # ---- one call ----
     def _call(self, func: Any, args: tuple, kwargs: Dict[str, Any]) -> Any:
-        if _Pause.depth or func in self._pass:
+        if Pause.depth or func in self._pass:
             return func(*args, **kwargs)
         name = function_name(func)
         if getattr(func, "__name__", "") in ("__get__", "__set__") and (
@@ -429,21 +434,31 @@ class TorchTape:
             if id(t) not in made:
                 made[id(t)] = self._made(t, func, targs, tkwargs, inputs, shown, mapped,
                                          ("arg", j), rng)
-            self._write_base(t, made[id(t)], before[j])
+            if self._write_base(t, made[id(t)], before[j]):
+                inputs[j]._hidden = made[id(t)]._hidden = True
         return out
 
-    def _write_base(self, view: Any, written: TorchNode, version: int) -> None:
-        """An in-place op wrote into `view`: its base changed too (PyTorch's CopySlices)."""
+    def _write_base(self, view: Any, written: TorchNode, version: int) -> bool:
+        """An in-place op wrote into `view`: its base changed too. True if the base's new
+        value was recorded (`copy_slices`, as PyTorch's CopySlices node computes it)."""
         placed = self._strided(view)
         if placed is None:
-            return
+            return False
         base, (size, stride, offset) = placed
         source = self._current(base, version)
         if source is None:
-            return
-        torch = self._torch
-        self._made(base, torch.as_strided_scatter, (Slot(0), Slot(1), size, stride, offset),
-                   {}, (source, written), "as_strided_scatter", None, ("out", 0), None)
+            return False
+        self._made(base, copy_slices, (Slot(0), Slot(1), size, stride, offset), {},
+                   (source, written), "copy_slices", None, ("out", 0), None)
+        return True
+
+
+def copy_slices(base: Any, src: Any, size: tuple, stride: tuple, offset: int) -> Any:
+    """`base` with the window (size, stride, offset) replaced by `src`: the new value of a
+    tensor one of whose views was written in place (PyTorch's CopySlices)."""
+    out = base.clone()
+    out.as_strided(size, stride, offset).copy_(src)
+    return out
 
 
 @functools.lru_cache(maxsize=None)

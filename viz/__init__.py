@@ -20,10 +20,12 @@ from .plots import (descent_path, plot_decision_boundary, plot_gradient_flow,
 from .render import RenderError, RendererNotFound, RenderTimeout, find_renderer
 from .steps import BackwardSteps, TooManyFrames, backward_steps
 from .theme import EXPLODING, VANISHING
+from .torch_graph import draw_torch
 from .torch_tape import TorchTape, trace_torch
 
 __all__ = ["draw", "draw_modules", "trace", "Drawing", "backward_steps", "BackwardSteps",
            "TooManyFrames", "NoBackwardWarning", "VANISHING", "EXPLODING", "RendererNotFound",
            "RenderError", "RenderTimeout", "find_renderer",
            "plot_learning_curves", "plot_gradient_flow", "plot_decision_boundary",
-           "plot_loss_surface", "descent_path", "plot_lr_finder", "trace_torch", "TorchTape"]
+           "plot_loss_surface", "descent_path", "plot_lr_finder", "trace_torch", "TorchTape",
+           "draw_torch"]

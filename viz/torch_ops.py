@@ -47,7 +47,7 @@ _UNARY = {"neg": "neg", "negative": "neg", "exp": "exp", "log": "log", "sqrt": "
 _AUGMENTED = {"add", "sub", "mul", "truediv", "div", "floordiv", "mod", "pow", "matmul", "and",
               "or", "xor", "lshift", "rshift"}
 
-# What makes a call *not* the glassgrad op: a parameter the rule does not have.
+# What makes a binary call *not* the glassgrad op: a parameter the rule does not have.
 _DEFAULTS = {"alpha": 1, "rounding_mode": None, "weight": None}
 
 
@@ -90,7 +90,10 @@ _SPECIAL: Dict[str, Callable] = {
     "rpow": lambda args, kwargs: ("pow", (1, 0), None),
     "square": lambda args, kwargs: ("**", (0,), 2.0),
     "leaky_relu": _with_arg("leaky_relu", 1, "negative_slope", 0.01),
-    "elu": _with_arg("elu", 1, "alpha", 1.0),
+    # SELU and CELU share ELU's autograd node, with other scales.
+    "elu": lambda args, kwargs: (None if kwargs.get("scale", 1) != 1
+                                 or kwargs.get("input_scale", 1) != 1
+                                 else _with_arg("elu", 1, "alpha", 1.0)(args, kwargs)),
     "gelu": _only_default("gelu", approximate="none"),
     "softplus": _only_default("softplus", beta=1, threshold=20),
 }
@@ -98,15 +101,14 @@ _SPECIAL: Dict[str, Callable] = {
 
 def glassgrad_op(name: str, args: tuple, kwargs: Dict[str, Any]) -> Optional[Mapped]:
     """(glassgrad op, operand positions in `args`, the rule's parameter) or None."""
-    for key, default in _DEFAULTS.items():
-        if kwargs.get(key, default) != default:
-            return None
     if name in _UNARY:
         return _UNARY[name], (0,), None
-    if name in _BINARY:
-        return (_BINARY[name], (0, 1), None) if len(args) >= 2 else None
-    if name in _REFLECTED:
-        return (_REFLECTED[name], (1, 0), None) if len(args) >= 2 else None
+    if name in _BINARY or name in _REFLECTED:
+        if len(args) < 2 or any(kwargs.get(key, default) != default
+                                for key, default in _DEFAULTS.items()):
+            return None
+        return (_BINARY[name], (0, 1), None) if name in _BINARY else \
+            (_REFLECTED[name], (1, 0), None)
     special = _SPECIAL.get(name)
     return special(args, kwargs) if special is not None else None
 

@@ -61,13 +61,14 @@ class _Side:
     """One library as the conversion sees it: its layer classes and its tensors."""
 
     def __init__(self, name: str, classes: Any, is_module: Callable, to_array: Callable,
-                 from_array: Callable, dtype: Callable) -> None:
+                 from_array: Callable, dtype: Callable, default_float: Any) -> None:
         self.name = name
         self.classes = classes            # the namespace holding the layer classes
         self.is_module = is_module
         self.to_array = to_array          # a tensor of this side -> ndarray
         self.from_array = from_array      # an ndarray -> a tensor of this side
         self.dtype = dtype                # a NumPy dtype -> this side's dtype
+        self.default_float = default_float  # NumPy dtype of this side's loss weights
 
     def kind(self, module: Any) -> str:
         """The layer name of `module`, if it is exactly one of the table's classes."""
@@ -82,7 +83,7 @@ def _glassgrad_side() -> _Side:
     import nn
     from autograd.tensor_core import Tensor
     return _Side("glassgrad", nn, lambda m: isinstance(m, nn.Module),
-                 lambda t: np.array(t.raw_data), Tensor, lambda d: d)
+                 lambda t: np.array(t.raw_data), Tensor, lambda d: d, np.float64)
 
 
 def _torch_side() -> _Side:
@@ -90,7 +91,8 @@ def _torch_side() -> _Side:
     torch = require_torch("glassgrad's PyTorch conversion")
     return _Side("PyTorch", torch.nn, lambda m: isinstance(m, torch.nn.Module),
                  lambda t: np.array(to_numpy(t)), torch.from_numpy,
-                 lambda d: torch.from_numpy(np.empty(0, d)).dtype)
+                 lambda d: torch.from_numpy(np.empty(0, d)).dtype,
+                 torch.empty(0).numpy().dtype)
 
 
 def _arguments(name: str, module: Any, source: _Side, target: _Side) -> Dict[str, Any]:
@@ -100,7 +102,8 @@ def _arguments(name: str, module: Any, source: _Side, target: _Side) -> Dict[str
         if arg in _FLAGS and not isinstance(value, bool):
             value = value is not None
         elif arg in _BUFFERS and value is not None:
-            value = target.from_array(source.to_array(value))
+            # glassgrad keeps loss weights in float64; PyTorch gets its default dtype.
+            value = target.from_array(source.to_array(value).astype(target.default_float))
         kwargs[arg] = value
     if name in _HAS_DTYPE:
         tensor = module.weight if module.weight is not None else module.running_var

@@ -11,7 +11,7 @@ were saved and a note that `viz.trace_torch()` shows every value and gradient.
 >>> if importlib.util.find_spec("torch"):           # PyTorch is an optional dependency
 ...     import torch
 ...     w = torch.tensor(-3.0, requires_grad=True)
-...     y = (w * 2).tanh()
+...     y = (w * 2).tanh(); y.backward()
 ...     d = draw_torch(y, params={"w": w})
 ...     found = [text in d.source for text in ("<B>w</B>", "tanh", "trace_torch")]
 ... else:
@@ -153,8 +153,14 @@ def draw_torch(output: Any, params: Any = None, format: str = "svg", rankdir: st
         made[id(fn)] = _function_node(fn, values.get(id(fn)), made, lifted, torch)
     roots = []
     for t in outputs:
-        if t.grad_fn is None:
-            roots.append(TorchNode(t.detach().clone(), requires_grad=t.requires_grad))
+        if t.grad_fn is None:                # a leaf: its node if the graph uses it
+            node = next((made[id(fn)] for fn in fns if getattr(fn, "variable", None) is t),
+                        None)
+            if node is None:
+                node = TorchNode(t.detach().clone(), requires_grad=t.requires_grad)
+                if t.grad is not None:
+                    node.add_grad(t.grad)
+            roots.append(node)
             continue
         node = made[id(t.grad_fn)]
         grad = t.grad if t.retains_grad else None

@@ -24,7 +24,6 @@ A `TorchScope` stands for one call of a `torch.nn.Module`, with the `_qualname` 
 """
 from __future__ import annotations
 
-import contextlib
 import weakref
 from typing import Any, Iterator, List, Optional, Sequence, Tuple
 
@@ -78,7 +77,7 @@ class Replay:
         leaves: List[Any] = []
         tensors = []
         # Grad mode on: a backward hook (where it is off) may ask too.
-        with Pause.active(), torch.enable_grad(), \
+        with PAUSE, torch.enable_grad(), \
                 torch.random.fork_rng(devices=[], enabled=self.rng is not None):
             for source in self.inputs:
                 value = source._value
@@ -104,18 +103,19 @@ class Replay:
 
 
 class Pause:
-    """While a hook or a replay of the tape runs, its recorder lets torch calls through."""
+    """`with PAUSE:` while a hook or a replay of the tape runs: the recorder then lets
+    torch calls through (a counter, so it nests)."""
 
     depth = 0
 
-    @classmethod
-    @contextlib.contextmanager
-    def active(cls) -> Iterator[None]:
-        cls.depth += 1
-        try:
-            yield
-        finally:
-            cls.depth -= 1
+    def __enter__(self) -> None:
+        Pause.depth += 1
+
+    def __exit__(self, *exc: Any) -> None:
+        Pause.depth -= 1
+
+
+PAUSE = Pause()
 
 
 def flat_outputs(out: Any) -> list:

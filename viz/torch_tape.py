@@ -46,7 +46,7 @@ import threading
 import weakref
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from .torch_node import (Pause, Replay, Slot, TorchNode, TorchScope, flat_outputs,
+from .torch_node import (PAUSE, Pause, Replay, Slot, TorchNode, TorchScope, flat_outputs,
                          scope_class)
 from .torch_ops import function_name, glassgrad_op, split_name
 from .torch_support import require_torch
@@ -72,7 +72,7 @@ def _interior_hook(ref: "weakref.ref[TorchNode]", g: Any) -> None:
     node = ref()
     if node is None or g is None or node._hidden:
         return
-    with Pause.active():
+    with PAUSE:
         _send(node, g)
     for p in node._parents:
         if not p._parents and p.requires_grad:
@@ -102,7 +102,7 @@ def _leaf_hook(ref: "weakref.ref[TorchNode]", g: Any) -> None:
     if node is None or g is None or not node._pending:
         return
     node._pending = 0
-    with Pause.active():
+    with PAUSE:
         node.add_grad(g)
 
 
@@ -162,9 +162,7 @@ class TorchTape:
         self._thread = 0
         self._mode: Any = None
         self._module_hooks: List[Any] = []
-        tensor = self._torch.Tensor
-        self._pass = {getattr(tensor, n) for n in PASS_THROUGH if hasattr(tensor, n)}
-        self._pass.update((self._torch.autograd.backward, self._torch.autograd.grad))
+        self._pass = _pass_through(self._torch)
 
     # ---- the with block ----
     def __enter__(self) -> "TorchTape":
@@ -207,6 +205,16 @@ class TorchTape:
                 if wanted(n):
                     return n
         return self.nodes[-1]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the tensor copies the tape holds (values and gradients)."""
+        total = 0
+        for n in self.nodes:
+            for t in (n._value, n._gradt):
+                if isinstance(t, self._torch.Tensor):
+                    total += t.element_size() * t.numel()
+        return total
 
     def node(self, tensor: Any) -> TorchNode:
         """The node holding `tensor`'s latest recorded value."""
@@ -284,13 +292,11 @@ class TorchTape:
         return self._stack[-1][0] if self._stack else None
 
     # ---- nodes ----
-    def _label(self, t: Any) -> str:
+    def _label(self, t: Any, parameter: bool) -> str:
         entry = self._labels.get(id(t))
         if entry is not None and entry[0] is t:
             return entry[1]
-        if isinstance(t, self._torch.nn.Parameter):
-            return self._param_names.get(id(t), "")
-        return ""
+        return self._param_names.get(id(t), "") if parameter else ""
 
     def _register(self, t: Any, node: TorchNode) -> TorchNode:
         self.nodes.append(node)
@@ -305,9 +311,11 @@ class TorchTape:
 
     def _value_node(self, t: Any, **fields: Any) -> TorchNode:
         """A node for `t`'s current value (a copy): a leaf unless `fields` give parents."""
-        node = TorchNode(t.detach().clone(), label=self._label(t), version=_version(t),
-                         requires_grad=t.requires_grad,
-                         parameter=isinstance(t, self._torch.nn.Parameter), **fields)
+        # (issubclass: Parameter's isinstance check runs Python code, and this is hot)
+        parameter = issubclass(type(t), self._torch.nn.Parameter)
+        node = TorchNode(t.detach().clone(), label=self._label(t, parameter),
+                         version=_version(t), requires_grad=t.requires_grad,
+                         parameter=parameter, **fields)
         return self._register(t, node)
 
     def _node_of(self, t: Any) -> TorchNode:
@@ -459,6 +467,13 @@ def copy_slices(base: Any, src: Any, size: tuple, stride: tuple, offset: int) ->
     out = base.clone()
     out.as_strided(size, stride, offset).copy_(src)
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _pass_through(torch: Any) -> frozenset:
+    """The functions in PASS_THROUGH, and backward itself."""
+    found = {getattr(torch.Tensor, n) for n in PASS_THROUGH if hasattr(torch.Tensor, n)}
+    return frozenset(found | {torch.autograd.backward, torch.autograd.grad})
 
 
 @functools.lru_cache(maxsize=None)

@@ -3,6 +3,8 @@
 Rendering needs no system packages: the `graphviz-pure` program comes with the wheel
 (a system Graphviz `dot` is used instead when installed). `draw` is a drop-in for
 micrograd's `draw_dot(root, format='svg', rankdir='LR')`, and `trace` for its `trace`.
+PyTorch code draws the same way: `with viz.trace_torch() as tape:` records a run (then
+`tape.draw()`, `viz.backward_steps(tape)`), `viz.draw_torch(t)` draws an untraced graph.
 
 >>> from autograd import Value
 >>> import viz

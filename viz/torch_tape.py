@@ -22,8 +22,9 @@ patched):
 In-place ops are new nodes (`add_`, `setitem`), and a write through a view also updates the
 view's base (`copy_slices`, what PyTorch's CopySlices node computes); ops whose result
 needs no gradient (inside `torch.no_grad()`, or on tensors that need none) are constants;
-an op run twice is two nodes. The tape holds copies, never the program's tensors (only
-weak references), and its gradient hooks hold the nodes weakly: dropping the tape frees
+an op run twice is two nodes. Writes through `.data` stay invisible, as they are to
+PyTorch's autograd. The tape holds copies, never the program's tensors (only weak
+references), and its gradient hooks hold the nodes weakly: dropping the tape frees
 everything.
 
 >>> import importlib.util

@@ -24,3 +24,4 @@ from .layers import (ELU, GELU, BatchNorm1d, Dropout, Flatten, Identity, LeakyRe
 from .losses import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HingeLoss, HuberLoss,
                      L1Loss, MSELoss, NLLLoss, SmoothL1Loss)
 from .parameter import Parameter
+from .torch_convert import UnsupportedLayer, from_torch

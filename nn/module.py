@@ -321,6 +321,11 @@ class Module:
             _write(target, new)
         return IncompatibleKeys(missing, unexpected)
 
+    def to_torch(self) -> Any:
+        """The PyTorch equivalent of this model (needs PyTorch): nn/torch_convert.py."""
+        from .torch_convert import to_torch
+        return to_torch(self)
+
     def save(self, path: str) -> None:
         """Write the state_dict to an .npz file (plain arrays, no pickle): `autograd.save`."""
         autograd.save(self.state_dict(), path)

@@ -63,6 +63,31 @@ def test_live_graphs_and_frames():
     assert not tensor_page.live and tensor_page.frames == 3
 
 
+def test_a_custom_op_turns_what_if_off_but_keeps_the_page():
+    """A custom op's derivative is the user's Python code, which the page cannot run: the
+    graph is drawn and stepped, but its leaves are not editable."""
+    from autograd import Function
+
+    class Cube(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, grad):
+            (x,) = ctx.saved_tensors
+            return grad * 3 * x ** 2
+
+    graphviz_pure()
+    x = Value(2.0, label="x")
+    y = (Cube.apply(x) + x).tanh()
+    y.backward()
+    page = viz.explore(y)
+    assert not page.live and page.frames == 4
+    assert viz.explore((x ** 3 + x).tanh()).live      # the same graph with a built-in op
+
+
 def test_the_gradients_shown_are_one_backward_pass_whatever_grad_holds():
     graphviz_pure()
     x = Value(2.0, label="x")

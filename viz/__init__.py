@@ -3,6 +3,8 @@
 Rendering needs no system packages: the `graphviz-pure` program comes with the wheel
 (a system Graphviz `dot` is used instead when installed). `draw` is a drop-in for
 micrograd's `draw_dot(root, format='svg', rankdir='LR')`, and `trace` for its `trace`.
+PyTorch code draws the same way: `with viz.trace_torch() as tape:` records a run (then
+`tape.draw()`, `viz.backward_steps(tape)`), `viz.draw_torch(t)` draws an untraced graph.
 
 >>> from autograd import Value
 >>> import viz
@@ -23,10 +25,13 @@ from .plots import (descent_path, plot_decision_boundary, plot_gradient_flow,
 from .render import RenderError, RendererNotFound, RenderTimeout, find_renderer
 from .steps import BackwardSteps, TooManyFrames, backward_steps
 from .theme import EXPLODING, VANISHING
+from .torch_graph import draw_torch
+from .torch_tape import TorchTape, trace_torch
 
 __all__ = ["draw", "draw_modules", "trace", "Drawing", "backward_steps", "BackwardSteps",
            "explore", "Explorer", "Film",
            "TooManyFrames", "NoBackwardWarning", "VANISHING", "EXPLODING", "RendererNotFound",
            "RenderError", "RenderTimeout", "find_renderer",
            "plot_learning_curves", "plot_gradient_flow", "plot_decision_boundary",
-           "plot_loss_surface", "descent_path", "plot_lr_finder"]
+           "plot_loss_surface", "descent_path", "plot_lr_finder", "trace_torch", "TorchTape",
+           "draw_torch"]

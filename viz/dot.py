@@ -10,10 +10,10 @@ import functools
 import math
 from typing import Any, Dict, List, NamedTuple, Optional, Sequence
 
-from autograd.scalar_rules import RULES, local_derivatives
+from autograd.scalar_rules import RULES
 
 from . import labels, theme
-from .node import data_of
+from .node import data_of, local_derivatives_of
 from .shared import Copies, copy_name
 from .structure import Cluster, Plan, is_parameter
 from .text import (fmt, grad_magnitude, grad_text, html, is_array, quoted, shape_text, short,
@@ -76,7 +76,7 @@ class Resolved:
     """Options after validation and after the size-dependent defaults are decided."""
 
     __slots__ = ("rankdir", "show_grad", "edge_labels", "merge_ops", "color", "vanishing",
-                 "exploding", "on_path", "highlight_name", "title", "max_nodes")
+                 "exploding", "on_path", "highlight_name", "title", "max_nodes", "notes")
 
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
@@ -348,10 +348,7 @@ class Writer:
                 out.append(f"n{i}_op -> n{i}" + (f" [{attrs.strip()}]" if attrs else ""))
             derivs = None
             if single and opts.edge_labels and not is_array(data_of(node)):
-                try:
-                    derivs = local_derivatives(node)
-                except (KeyError, AttributeError, TypeError, ValueError, ArithmeticError):
-                    derivs = None       # an op without a scalar rule: no edge labels
+                derivs = local_derivatives_of(node)
             for k, p in enumerate(ps):
                 b = item_of[p]
                 if b == a and not single:
@@ -500,6 +497,7 @@ class Writer:
         if self.frame is not None and self.frame.stepping:
             notes.append(f'<FONT COLOR="{theme.FOCUS}"><B>green</B></FONT>: the node being '
                          "processed;  so far: still waiting for contributions")
+        notes.extend(html(note, 400) for note in self.opts.notes)
         return notes
 
     def _graph_label(self) -> str:

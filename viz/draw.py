@@ -42,6 +42,9 @@ class GraphView:
     __slots__ = ("nodes", "parents", "roots", "index")
 
     def __init__(self, root: Any) -> None:
+        recorded = getattr(root, "graph_roots", None)
+        if callable(recorded):          # a recording (viz.trace_torch's tape): its outputs
+            root = recorded()
         roots = list(root) if isinstance(root, (list, tuple)) else [root]
         if not roots:
             raise ValueError("draw: nothing to draw (an empty list of outputs)")
@@ -49,6 +52,9 @@ class GraphView:
             if not hasattr(r, "_parents") or not hasattr(r, "raw_data"):
                 hint = (" (a model? call it first and draw its output: viz.draw(model(x)))"
                         if callable(r) else "")
+                if type(r).__module__.startswith("torch"):
+                    hint = (" (a PyTorch tensor: viz.draw_torch(t), or record the run with "
+                            "`with viz.trace_torch() as tape:` and draw the tape)")
                 raise TypeError(f"draw needs graph nodes (Value or Tensor), got "
                                 f"{type(r).__name__}{hint}")
         self.nodes = topological_order(roots)
@@ -134,9 +140,10 @@ def prepare(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
             merge_ops: Optional[bool] = None, color: bool = True, vanishing: float = VANISHING,
             exploding: float = EXPLODING, highlight: Any = None, collapse: Optional[int] = None,
             max_nodes: int = 300, title: Optional[str] = None,
-            frame: Optional[Frame] = None) -> Writer:
+            frame: Optional[Frame] = None, notes: Sequence[str] = ()) -> Writer:
     """The options checked and resolved, the plan made: a `Writer` ready to write DOT for
-    a prepared `GraphView` with given gradients (draw and backward_steps use it)."""
+    a prepared `GraphView` with given gradients (draw and backward_steps use it). `notes`
+    are extra small lines under the key (what a drawing of someone else's graph lacks)."""
     rankdir = rankdir.upper() if isinstance(rankdir, str) else rankdir
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw: rankdir must be 'LR' (left to right) or 'TB' (top to "
@@ -170,7 +177,8 @@ def prepare(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
         edge_labels=small if edge_labels is None else edge_labels,
         merge_ops=not small if merge_ops is None else merge_ops,
         color=bool(color), vanishing=float(vanishing), exploding=float(exploding),
-        on_path=on_path, highlight_name=highlight_name, title=title, max_nodes=max_nodes)
+        on_path=on_path, highlight_name=highlight_name, title=title, max_nodes=max_nodes,
+        notes=tuple(notes))
     copies = plan_copies(view.parents, plan.item_of, opts.merge_ops)
     return Writer(view.nodes, view.parents, view.roots, grads, plan, clusters, cluster_of,
                   opts, frame, param_names, copies)

@@ -56,6 +56,10 @@ import numpy as np
 from autograd.differentiate import grad as autograd_grad
 from autograd.scalar_rules import RULES
 
+# The rules the page's JavaScript engine recomputes: every scalar rule but a custom op
+# (`autograd.Function`, a micrograd `_backward`), whose derivative is the user's Python code.
+PAGE_RULES = frozenset(RULES) - {"function"}
+
 from . import theme
 from .draw import GraphView, _warn_before_backward, prepare
 from .dot import Writer, op_symbol
@@ -93,7 +97,7 @@ def live_spec(view: GraphView) -> Optional[Dict[str, Any]]:
         if not isinstance(data_of(node), float):
             return None
         key, arg = rule_of(node) if ps else ("", None)
-        if ps and key not in RULES:
+        if ps and key not in PAGE_RULES:
             return None
         rules.append(key)
         args.append(arg)

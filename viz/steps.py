@@ -27,14 +27,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
-from autograd.scalar_rules import local_derivatives
-
 from . import theme
 from .dot import Frame, Writer, op_symbol
 from .draw import GraphView, build, prepare
 from .drawing import Drawing
 from .frames import Looks, changes, laid_out, rows, widest
-from .node import data_of
+from .node import data_of, local_derivatives_of
 from .page import Page, data_element, json_number, mount, script
 from .render import find_renderer
 from .text import grad_text, is_array, short
@@ -58,10 +56,9 @@ def _name(view: GraphView, i: int) -> str:
     return view.nodes[i].label or f"#{i}"
 
 
-def _scalar_caption(view: GraphView, i: int, g: float, names: List[str]) -> str:
+def _scalar_caption(view: GraphView, i: int, g: float, names: List[str], derivs: tuple) -> str:
     node = view.nodes[i]
     me = names[i]
-    derivs = local_derivatives(node)
     parts = []
     for k, (p, d) in enumerate(zip(view.parents[i], derivs)):
         if k == _SHOWN_PARENTS:
@@ -87,7 +84,7 @@ class _Step:
         self.state, self.grads, self.focus, self.caption = state, grads, focus, caption
 
 
-def _film(view: GraphView, root: Any) -> List[_Step]:
+def _film(view: GraphView) -> List[_Step]:
     """The frames: the seed, then every op node that passes a gradient on."""
     nodes, parents = view.nodes, view.parents
     n = len(nodes)
@@ -99,7 +96,7 @@ def _film(view: GraphView, root: Any) -> List[_Step]:
     r = view.roots[0]
     grads: List[Any] = [None] * n
     state = ["unknown"] * n
-    grads[r] = root._seed_gradient(None, False)
+    grads[r] = nodes[r]._seed_gradient(None, False)
     state[r] = "final"
     steps = [_Step(list(state), list(grads), -1,
                    [f"Start: grad({names[r]}) = {grad_text(grads[r])}, the seed "
@@ -124,13 +121,14 @@ def _film(view: GraphView, root: Any) -> List[_Step]:
         head = f"Step {len(steps)}: node {names[i]}"
         if not node.label:
             head += f" ({op_symbol(node)})"
-        if is_array(data_of(node)) or is_array(g):
+        derivs = None if is_array(data_of(node)) or is_array(g) else local_derivatives_of(node)
+        if derivs is None:          # a tensor op, or a scalar op without a scalar rule
             shown = [f"grad({names[p]}) += vector-Jacobian product (now {grad_text(grads[p])})"
                      if grads[p] is not None else f"{names[p]} needs no gradient"
                      for p in parents[i][:_SHOWN_PARENTS]]
             line = f"{names[i]} = {op_symbol(node)}(…): " + ";  ".join(shown)
         else:
-            line = _scalar_caption(view, i, g, names)
+            line = _scalar_caption(view, i, g, names, derivs)
         steps.append(_Step(list(state), list(grads), i, [head, line]))
     last = steps[-1]
     for i in range(n):                # a scalar nothing reaches keeps grad 0, like backward()
@@ -154,7 +152,7 @@ def film(view: GraphView, max_frames: int) -> List[_Step]:
     most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
     if most > 10 * max_frames:
         raise TooManyFrames(most, max_frames)           # without making the film first
-    steps = _film(view, view.nodes[view.roots[0]])
+    steps = _film(view)
     if len(steps) > max_frames:
         raise TooManyFrames(len(steps), max_frames)
     return steps

@@ -12,15 +12,18 @@ treatment beyond the HTML entities), `quoted` makes it safe inside a DOT "string
 from __future__ import annotations
 
 import math
-from typing import Any, Tuple
+from typing import Any, Optional, Tuple
 
 import numpy as np
 
 MAX_LABEL = 40
 
 
-def fmt(x: float) -> str:
-    """A node's number: 4 decimals in the everyday range (as micrograd), else 4 digits."""
+def fmt(x: Optional[float]) -> str:
+    """A node's number: 4 decimals in the everyday range (as micrograd), else 4 digits;
+    None (a value the graph did not keep) is 'not kept'."""
+    if x is None:
+        return "not kept"
     x = float(x)
     if x != x:
         return "nan"

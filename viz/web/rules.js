@@ -184,10 +184,13 @@ var RULES = {
       return [["1 if " + n.a + " > 0, else α = " + v.k, positive(x.a, v.a)]];
     }},
   "elu": {forward: function (a, b, alpha) { return a > 0 ? a : alpha * Math.expm1(a); },
-    local: function (out, a, b, alpha) { return [a > 0 ? 1 : out + alpha]; },
+    // α·e^a below 0 (PyTorch's formula: out + α cancels for a << 0); α at 0 itself.
+    local: function (out, a, b, alpha) {
+      return [a < 0 ? alpha * Math.exp(a) : (a === 0 ? alpha : 1)];
+    },
     explain: function (n, v, x) {
-      return [["1 if " + n.a + " > 0, else " + n.o + " + α",
-               x.a > 0 ? positive(x.a, v.a) : v.o + " + " + v.k]];
+      return [["1 if " + n.a + " > 0, else α·e^" + n.a,
+               x.a > 0 ? positive(x.a, v.a) : v.k + "·e^" + v.a]];
     }},
   "normal_cdf": {forward: normalCdf,
     local: function (out, a) { return [normalPdf(a)]; },
@@ -220,6 +223,9 @@ var RULES = {
   "binary_cross_entropy": {forward: function (p, y) {
       if (!(p >= 0 && p <= 1)) {
         throw domainError("binary_cross_entropy", p, "the probability must be in [0, 1]");
+      }
+      if (!(y >= 0 && y <= 1)) {
+        throw domainError("binary_cross_entropy", y, "the target must be in [0, 1]");
       }
       return -(y * clampedLog(p) + (1 - y) * clampedLog(1 - p));
     },

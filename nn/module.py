@@ -14,7 +14,6 @@ anything with `_is_parameter = True` (`nn.Parameter`). Lists of modules are chil
 """
 from __future__ import annotations
 
-import gc
 import weakref
 from collections import OrderedDict
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
@@ -22,11 +21,14 @@ from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tu
 import numpy as np
 
 import autograd
+from autograd.collector import graph_work
 from autograd.devices import check_device, is_device
 from autograd.dtypes import to_numpy
 from autograd.mode import THREAD, no_grad
 from autograd.tensor_core import Tensor
 from autograd.value import Value
+
+_GRAPH_WORK = graph_work()
 
 
 def is_parameter(x: Any) -> bool:
@@ -66,19 +68,15 @@ class Module:
             finally:
                 state.scope = saved
         # The outermost call. Our graphs hold no reference cycles, so the cyclic garbage
-        # collector has nothing to find in the nodes a forward pass makes; scanning them
-        # anyway cost ~60% of a per-op MLP's run time. Pause it for the pass.
+        # collector has nothing to find in the nodes a forward pass makes; keep it off them.
         if not self.__dict__.get("_names_ready", False):
             self._assign_qualnames()
-        paused = gc.isenabled()
-        gc.disable()
-        state.scope = self
-        try:
-            return self.forward(*args, **kwargs)
-        finally:
-            state.scope = None
-            if paused:
-                gc.enable()
+        with _GRAPH_WORK:
+            state.scope = self
+            try:
+                return self.forward(*args, **kwargs)
+            finally:
+                state.scope = None
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(f"{type(self).__name__} must define forward()")

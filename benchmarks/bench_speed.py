@@ -80,21 +80,21 @@ def scalar_case(nin: int, nouts: tuple, rounds: int) -> dict:
     classes = {"micrograd": bench_scalar.mg_engine.Value}
     step_no = dict.fromkeys(ENGINES, 0)
     times: dict = {name: [] for name in ENGINES}
-    for name in ENGINES[1:]:      # warm-up (micrograd has nothing to warm)
-        bench_scalar.demo_step(Value, models[name], X, y, 0)
+
+    def step(name: str) -> float:
+        t = time.perf_counter()
+        bench_scalar.demo_step(classes.get(name, Value), models[name], X, y, step_no[name])
         step_no[name] += 1
+        return time.perf_counter() - t
+
     for _ in range(rounds):
         for name in ENGINES:
-            # micrograd's graphs are cycles only the collector frees: collect them here,
-            # untimed, or the next engine's step would pay for them.
+            # Untimed: collect the other engines' garbage (micrograd's graphs are cycles only
+            # the collector frees), then one step whose garbage the timed steps meet, as in
+            # a steady run of this engine alone.
             gc.collect()
-            reps = 1 if name == "micrograd" else 3
-            for _ in range(reps):
-                t = time.perf_counter()
-                bench_scalar.demo_step(classes.get(name, Value), models[name], X, y,
-                                       step_no[name])
-                times[name].append(time.perf_counter() - t)
-                step_no[name] += 1
+            step(name)
+            times[name] += [step(name) for _ in range(1 if name == "micrograd" else 3)]
     nodes = len(topological_order(bench_scalar.demo_loss(Value, models[ENGINES[2]], X, y)))
     return {name: statistics.median(ts) for name, ts in times.items()} | {"nodes": nodes}
 

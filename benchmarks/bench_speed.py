@@ -117,21 +117,24 @@ def scalar_table(rounds: int, sizes: list) -> None:
 
 class NumpyFloor:
     """The step's math by hand: forward, explicit backward written straight into one flat
-    gradient buffer, Adam as one pass over flat buffers. Parameters are views into one
-    flat buffer, as glassgrad's optimizers make them."""
+    gradient buffer, and Adam as one pass over flat buffers (the engine's own array update,
+    run on one parameter that is the whole flat buffer: the same NumPy calls a hand-written
+    one makes)."""
 
     def __init__(self, weights: list) -> None:
+        from nn import Parameter
+        from nn.optim import Adam
         shapes = [a.shape for wb in weights for a in wb]
         sizes = [int(np.prod(s)) for s in shapes]
-        self.flat = np.concatenate([a.ravel() for wb in weights for a in wb])
-        self.grad = np.zeros_like(self.flat)
-        self.m, self.v, self.work = (np.zeros_like(self.flat) for _ in range(3))
+        self.flat = Parameter(np.concatenate([a.ravel() for wb in weights for a in wb]))
+        grad = np.zeros_like(self.flat.raw_data)
+        self.flat.raw_grad = grad
+        self.opt = Adam([self.flat], lr=1e-3)
         offsets = np.cumsum([0] + sizes)
-        views = [(self.flat[a:b].reshape(s), self.grad[a:b].reshape(s))
+        views = [(self.flat.raw_data[a:b].reshape(s), grad[a:b].reshape(s))
                  for a, b, s in zip(offsets[:-1], offsets[1:], shapes)]
         self.layers = [(views[i][0], views[i + 1][0], views[i][1], views[i + 1][1])
                        for i in range(0, len(views), 2)]
-        self.t = 0
 
     def step(self, x: np.ndarray, y: np.ndarray) -> float:
         acts = [x]
@@ -160,56 +163,31 @@ class NumpyFloor:
                 dh = dz @ w
                 dh *= acts[i] > 0
                 dz = dh
-        self._adam()
+        self.opt.step()
         return loss
 
-    def _adam(self, lr: float = 1e-3, b1: float = 0.9, b2: float = 0.999,
-              eps: float = 1e-8) -> None:
-        self.t += 1
-        g, m, v, work = self.grad, self.m, self.v, self.work
-        m *= b1
-        np.multiply(g, 1 - b1, out=work)
-        m += work
-        v *= b2
-        np.multiply(g, 1 - b2, out=work)
-        work *= g
-        v += work
-        np.sqrt(v, out=work)
-        work /= (1 - b2 ** self.t) ** 0.5
-        work += eps
-        np.divide(m, work, out=work)
-        work *= lr / (1 - b1 ** self.t)
-        self.flat -= work
+
+def _engine_step(side: object, batches: list) -> object:
+    """One training step of a bench_tensor side (glassgrad's or PyTorch's) on batch i."""
+    def step(i: int) -> float:
+        x, y = batches[i % len(batches)]
+        loss = side.loss(x, y)
+        side.backward(loss)
+        side.opt.step()
+        return loss.item()
+    return step
 
 
 def tensor_case(sizes: list, batch: int, rounds: int, steps: int, with_torch: bool) -> dict:
     weights, xs, ys, _ = bench_tensor.make_data(sizes, batch, False)
     ours = bench_tensor.Ours(weights, False)
-    our_batches = [ours.wrap(x, y) for x, y in zip(xs, ys)]
     floor = NumpyFloor([(w.copy(), b.copy()) for w, b in weights])
-    runners = {}
-
-    def our_step(i: int) -> float:
-        x, y = our_batches[i % len(xs)]
-        loss = ours.loss(x, y)
-        ours.backward(loss)
-        ours.opt.step()
-        return loss.item()
-
-    runners["glassgrad"] = our_step
-    runners["NumPy floor"] = lambda i: floor.step(xs[i % len(xs)], ys[i % len(ys)])
+    runners = {"glassgrad": _engine_step(ours, [ours.wrap(x, y) for x, y in zip(xs, ys)]),
+               "NumPy floor": lambda i: floor.step(xs[i % len(xs)], ys[i % len(ys)])}
     if with_torch:
-        torch_side = bench_tensor.Torch(weights, False, fused=True)
-        torch_batches = [torch_side.wrap(x, y) for x, y in zip(xs, ys)]
-
-        def torch_step(i: int) -> float:
-            x, y = torch_batches[i % len(xs)]
-            loss = torch_side.loss(x, y)
-            torch_side.backward(loss)
-            torch_side.opt.step()
-            return loss.item()
-
-        runners["PyTorch, fused Adam"] = torch_step
+        side = bench_tensor.Torch(weights, False, fused=True)
+        runners["PyTorch, fused Adam"] = _engine_step(side, [side.wrap(x, y)
+                                                             for x, y in zip(xs, ys)])
     losses = {name: [run(i) for i in range(2 * len(xs))] for name, run in runners.items()}
     times: dict = {name: [] for name in runners}
     for _ in range(rounds):

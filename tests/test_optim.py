@@ -569,37 +569,29 @@ def test_flat_buffers_give_the_per_parameter_numbers_bit_for_bit(name, kw, dtype
             assert np.array_equal(value, opt_apart.state[q][key])
 
 
-def _two_params():
-    a, b = P(X0), P(Y0)
-    return a, b
-
-
-def _grads(*params):
-    for p in params:
-        p.grad = fixed_grad(p.data)
+def _steps(opt, n, *params):
+    for _ in range(n):
+        for p in params:
+            p.grad = fixed_grad(p.data)
+        opt.step()
 
 
 def test_flat_buffers_undone_by_a_replaced_array_then_packed_again():
-    a, b = _two_params()
+    a, b = P(X0), P(Y0)
     opt = Adam([a, b], lr=0.05)
-    for _ in range(2):
-        _grads(a, b)
-        opt.step()
+    _steps(opt, 2, a, b)
     packed = a.data
     a.data = a.data.astype(np.float64)          # e.g. model.to(...): a new array
-    _grads(a, b)
     before = a.data.copy()
-    opt.step()                                  # repacked: the new array is updated
+    _steps(opt, 1, a, b)                        # repacked: the new array is updated
     assert not np.array_equal(a.data, before)
     assert a.data.base is b.data.base and a.data.base is not packed.base
 
 
 def test_flat_step_skips_to_per_parameter_path_when_a_grad_is_none():
-    a, b = _two_params()
+    a, b = P(X0), P(Y0)
     opt = SGD([a, b], lr=0.1, momentum=0.9)
-    for _ in range(2):
-        _grads(a, b)
-        opt.step()
+    _steps(opt, 2, a, b)
     b_before = b.data.copy()
     a.grad, b.grad = fixed_grad(a.data), None   # b is skipped entirely, as in PyTorch
     opt.step()
@@ -607,21 +599,17 @@ def test_flat_step_skips_to_per_parameter_path_when_a_grad_is_none():
 
 
 def test_flat_buffers_survive_a_state_dict_round_trip():
-    a, b = _two_params()
+    a, b = P(X0), P(Y0)
     opt = Adam([a, b], lr=0.05)
-    for _ in range(3):
-        _grads(a, b)
-        opt.step()
+    _steps(opt, 3, a, b)
     saved = opt.state_dict()
     assert saved["state"][0]["exp_avg"].base is None          # copies, not views
-    c, d = _two_params()
+    c, d = P(X0), P(Y0)
     c.data[...], d.data[...] = a.data, b.data
     twin = Adam([c, d], lr=0.05)
     twin.load_state_dict(saved)
     for _ in range(3):
-        _grads(a, b)
-        _grads(c, d)
-        opt.step()
-        twin.step()
+        _steps(opt, 1, a, b)
+        _steps(twin, 1, c, d)
     assert np.array_equal(a.data, c.data) and np.array_equal(b.data, d.data)
     assert twin.state[c]["step"] == opt.state[a]["step"] == 6

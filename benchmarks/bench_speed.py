@@ -37,7 +37,8 @@ def _setup() -> argparse.Namespace:
     ap.add_argument("--quick", action="store_true", help="small sizes, fewer rounds")
     ap.add_argument("--threads", type=int, default=1, help="BLAS and PyTorch threads")
     ap.add_argument("--engine", type=Path, help="glassgrad source tree to time")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=3, help="tensor rounds")
+    ap.add_argument("--scalar-rounds", type=int, default=2)
     args = ap.parse_args()
     # Read by OpenBLAS when NumPy loads: set before anything imports NumPy.
     os.environ["OPENBLAS_NUM_THREADS"] = os.environ["OMP_NUM_THREADS"] = str(args.threads)
@@ -90,11 +91,12 @@ def scalar_case(nin: int, nouts: tuple, rounds: int) -> dict:
     for _ in range(rounds):
         for name in ENGINES:
             # Untimed: collect the other engines' garbage (micrograd's graphs are cycles only
-            # the collector frees), then one step whose garbage the timed steps meet, as in
-            # a steady run of this engine alone.
+            # the collector frees), then one step whose garbage the timed steps meet; then
+            # three timed steps in a row, as in a steady run of this engine alone (one
+            # micrograd step alone would catch or miss a full collection by chance).
             gc.collect()
             step(name)
-            times[name] += [step(name) for _ in range(1 if name == "micrograd" else 3)]
+            times[name] += [step(name) for _ in range(3)]
     nodes = len(topological_order(bench_scalar.demo_loss(Value, models[ENGINES[2]], X, y)))
     return {name: statistics.median(ts) for name, ts in times.items()} | {"nodes": nodes}
 
@@ -232,9 +234,12 @@ def main() -> None:
                 if line.startswith("model name")), platform.processor())
     print(f"engine: {ARGS.engine}; CPU {cpu}, {os.cpu_count()} cores; Python "
           f"{platform.python_version()}, NumPy {np.__version__}")
-    rounds = 2 if ARGS.quick else ARGS.rounds
-    scalar_table(rounds, SCALAR_SIZES[:2] if ARGS.quick else SCALAR_SIZES)
-    tensor_table(rounds, TENSOR_CASES[:3] if ARGS.quick else TENSOR_CASES)
+    if ARGS.quick:
+        scalar_table(1, SCALAR_SIZES[:2])
+        tensor_table(2, TENSOR_CASES[:3])
+    else:
+        scalar_table(ARGS.scalar_rounds, SCALAR_SIZES)
+        tensor_table(ARGS.rounds, TENSOR_CASES)
 
 
 if __name__ == "__main__":

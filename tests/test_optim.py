@@ -613,3 +613,15 @@ def test_flat_buffers_survive_a_state_dict_round_trip():
         _steps(twin, 1, c, d)
     assert np.array_equal(a.data, c.data) and np.array_equal(b.data, d.data)
     assert twin.state[c]["step"] == opt.state[a]["step"] == 6
+
+
+def test_groups_of_big_parameters_keep_the_per_parameter_update():
+    from nn.optim.flat import PACKED_MEAN_SIZE
+    a, b = P(np.ones(PACKED_MEAN_SIZE + 1)), P(np.ones(PACKED_MEAN_SIZE + 1))
+    opt = Adam([a, b], lr=0.05)
+    arrays = a.data, b.data
+    for _ in range(3):
+        a.grad, b.grad = np.ones_like(a.data), np.ones_like(b.data)
+        opt.step()
+    assert a.data is arrays[0] and b.data is arrays[1] and a.data.base is None
+    assert a.data[0] < 1

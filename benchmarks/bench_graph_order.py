@@ -1,9 +1,10 @@
 """The one graph traversal (autograd/graph.py) per node, as per-op graphs grow (issue 11).
 
 Builds the per-op graph of micrograd's demo loss (100 points) for MLPs 2-16-16-1 up to
-8-64-64-1 and times `topological_order` on it, and, apart, the `_seq` sort it ends with
-(re-sorting its output, handed over newest-first as the walk leaves it), both in ns per
-node, the collector off, best of 3. The difference is the walk that finds the nodes.
+8-64-64-1 and times `topological_order` on it and, apart, a `_seq` sort of the same nodes
+handed over exactly newest-first (the sort's best case), both in ns per node, the collector
+off, best of 3. The difference is the walk that finds the nodes, plus whatever extra work
+the walk's order leaves to the sort.
 
 Run: .venv/bin/python benchmarks/bench_graph_order.py
 """

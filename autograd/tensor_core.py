@@ -29,7 +29,6 @@ Deliberate differences from PyTorch (README "Differences from PyTorch" has them 
 """
 from __future__ import annotations
 
-import gc
 import numbers
 import operator
 from typing import Any, Iterator, NamedTuple, Optional, Sequence, Tuple, Union
@@ -38,6 +37,7 @@ import numpy as np
 
 from . import dtypes, versions
 from .anomaly import check_backward, check_forward
+from .collector import graph_work
 from .devices import check_device, device
 from .errors import DtypeError, ShapeError
 from .graph import Node, next_seq, topological_order
@@ -1088,15 +1088,10 @@ class Tensor(Conversions, InPlace, Node):
             raise RuntimeError("element 0 of tensors does not require grad and does not have "
                                "a grad_fn")
         seed = self._seed_gradient(gradient, False)
-        paused = gc.isenabled()
-        gc.disable()  # the sweep allocates small tuples and lists but never a cycle
-        try:
-            # Like PyTorch, an inf or nan gradient flows silently (detect_anomaly raises).
-            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                self._backprop(seed)
-        finally:
-            if paused:
-                gc.enable()
+        # The sweep allocates small tuples and lists but never a cycle: no GC scans. Like
+        # PyTorch, an inf or nan gradient flows silently (detect_anomaly raises).
+        with graph_work(), np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            self._backprop(seed)
 
     def _backprop(self, seed: np.ndarray) -> None:
         if not self._parents:  # backward on a leaf: d(self)/d(self) = 1

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 import math
 import numbers
 import weakref
@@ -17,6 +16,7 @@ from operator import attrgetter
 from typing import Any, Callable, Iterable, Sequence
 
 from .anomaly import check_forward, check_value_backward
+from .collector import graph_work
 from .errors import DomainError
 from .graph import Node, next_seq, topological_order
 from .mode import STATE, THREAD
@@ -300,13 +300,8 @@ class Value(Node):
         recomputed from zero on every call, so calling backward twice gives exactly twice the
         leaf gradients. Every node keeps its gradient so drawings can show it.
         """
-        paused = gc.isenabled()
-        gc.disable()  # the walk allocates many small tuples and no cycles: skip GC scans
-        try:
+        with graph_work():  # the graph and the walk's tuples hold no cycles: no GC scans
             self._backprop()
-        finally:
-            if paused:
-                gc.enable()
 
     def _backprop(self) -> None:
         order = topological_order(self)

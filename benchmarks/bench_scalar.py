@@ -44,14 +44,19 @@ def moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple:
     return x.tolist(), y.tolist()
 
 
-def demo_step(value_cls: type, model: object, X: list, y: list, k: int) -> float:
-    """One step of micrograd's demo.ipynb training loop, written once for both engines."""
+def demo_loss(value_cls: type, model: object, X: list, y: list) -> object:
+    """The loss of micrograd's demo.ipynb (its graph is what a step builds)."""
     inputs = [list(map(value_cls, row)) for row in X]
     scores = list(map(model, inputs))
     losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
     data_loss = sum(losses) * (1.0 / len(losses))
     reg_loss = 1e-4 * sum((p * p for p in model.parameters()))
-    total = data_loss + reg_loss
+    return data_loss + reg_loss
+
+
+def demo_step(value_cls: type, model: object, X: list, y: list, k: int) -> float:
+    """One step of micrograd's demo.ipynb training loop, written once for both engines."""
+    total = demo_loss(value_cls, model, X, y)
     model.zero_grad()
     total.backward()
     lr = 1.0 - 0.9 * k / 100
@@ -60,13 +65,15 @@ def demo_step(value_cls: type, model: object, X: list, y: list, k: int) -> float
     return total.data
 
 
-def make_models() -> dict:
+def make_models(nin: int = 2, nouts: tuple = (16, 16, 1)) -> dict:
+    """micrograd's MLP(nin, nouts) from `random.seed(1337)`, and glassgrad's two forms of it
+    holding the same starting weights."""
     random.seed(1337)
-    reference = mg_nn.MLP(2, [16, 16, 1])
+    reference = mg_nn.MLP(nin, list(nouts))
     start = [p.data for p in reference.parameters()]
     models = {"micrograd": reference}
     for name, fused in (("glassgrad (fused, default)", True), ("glassgrad (per-op graph)", False)):
-        m = nn.MLP(2, [16, 16, 1], fused=fused)
+        m = nn.MLP(nin, list(nouts), fused=fused)
         for p, w in zip(m.parameters(), start):
             p.data = w
         models[name] = m

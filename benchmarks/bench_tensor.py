@@ -56,6 +56,11 @@ N_BATCHES = 8
 def data(model):
     """The same initial weights and batches in every worker (a fixed seed)."""
     _, sizes, batch, binary = MODELS[model]
+    return make_data(sizes, batch, binary)
+
+
+def make_data(sizes, batch, binary):
+    """PyTorch-initialised float32 weights for an MLP of `sizes`, and N_BATCHES batches."""
     rng = np.random.default_rng(0)
     weights = []
     for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
@@ -164,7 +169,7 @@ class Ours:
 # ---------------------------------------------------------------- PyTorch
 
 class Torch:
-    def __init__(self, weights, binary):
+    def __init__(self, weights, binary, fused=False):
         import torch
         self.torch, self.F, self.binary = torch, torch.nn.functional, binary
         layers = []
@@ -175,8 +180,8 @@ class Torch:
                 lin.bias.copy_(torch.from_numpy(b))
             layers += [lin, torch.nn.ReLU()]
         self.model = torch.nn.Sequential(*layers[:-1])
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3)
-        self.adam_name = "torch.optim.Adam"
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-3, fused=fused)
+        self.adam_name = "torch.optim.Adam" + ("(fused=True)" if fused else "")
 
     def wrap(self, x, y):
         return self.torch.from_numpy(x), self.torch.from_numpy(y)

@@ -33,7 +33,7 @@ class _Indexed(Module):
 
     def _reset(self, modules: Iterable[Module]) -> None:
         for name, _ in list(self.named_children()):
-            del self.__dict__[name]
+            delattr(self, name)
         for i, m in enumerate(modules):
             setattr(self, str(i), _check(type(self).__name__, m))
 
@@ -142,7 +142,7 @@ class ModuleDict(Module):
 
     def __delitem__(self, key: str) -> None:
         self[key]
-        del self.__dict__[key]
+        delattr(self, key)
         self.__dict__["_names_ready"] = False
 
     def __len__(self) -> int:

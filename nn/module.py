@@ -14,19 +14,22 @@ anything with `_is_parameter = True` (`nn.Parameter`). Lists of modules are chil
 """
 from __future__ import annotations
 
-import gc
 import weakref
 from collections import OrderedDict
+from operator import is_
 from typing import Any, Callable, Dict, Iterator, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 
 import autograd
+from autograd.collector import graph_work
 from autograd.devices import check_device, is_device
 from autograd.dtypes import to_numpy
 from autograd.mode import THREAD, no_grad
 from autograd.tensor_core import Tensor
 from autograd.value import Value
+
+_GRAPH_WORK = graph_work()
 
 
 def is_parameter(x: Any) -> bool:
@@ -40,6 +43,40 @@ def _is_value_list(x: Any) -> bool:
 
 def _is_module_list(x: Any) -> bool:
     return isinstance(x, (list, tuple)) and len(x) > 0 and all(isinstance(m, Module) for m in x)
+
+
+def _structural(x: Any) -> bool:
+    """Whether assigning (or replacing) `x` can change what `parameters()` finds."""
+    return is_parameter(x) or isinstance(x, (Module, list, tuple))
+
+
+class _Structure:
+    version = 0  # bumped by every change that can add, remove or replace a parameter
+
+
+def structure_changed() -> None:
+    """Tell cached `parameters()` lists to look again (module code that edits `__dict__`
+    directly calls this)."""
+    _Structure.version += 1
+
+
+class _ParameterCache:
+    """A module tree's parameters, with what is needed to notice they may have changed: the
+    structure version when built, and a copy of every list a module holds (neuron weights,
+    lists of layers), which can be edited in place without any assignment to a module."""
+
+    __slots__ = ("version", "lists", "params")
+
+    def __init__(self, root: "Module") -> None:
+        self.version = _Structure.version  # read first: a change during the walk counts
+        self.lists = [(v, list(v)) for m in root.modules() for v in vars(m).values()
+                      if isinstance(v, list)]
+        self.params = [p for _, p in root.named_parameters()]
+
+    def still_valid(self) -> bool:
+        # Identity, not ==: a list may hold Tensors, whose == is elementwise.
+        return self.version == _Structure.version and all(
+            len(now) == len(then) and all(map(is_, now, then)) for now, then in self.lists)
 
 
 class IncompatibleKeys(NamedTuple):
@@ -66,19 +103,15 @@ class Module:
             finally:
                 state.scope = saved
         # The outermost call. Our graphs hold no reference cycles, so the cyclic garbage
-        # collector has nothing to find in the nodes a forward pass makes; scanning them
-        # anyway cost ~60% of a per-op MLP's run time. Pause it for the pass.
+        # collector has nothing to find in the nodes a forward pass makes; keep it off them.
         if not self.__dict__.get("_names_ready", False):
             self._assign_qualnames()
-        paused = gc.isenabled()
-        gc.disable()
-        state.scope = self
-        try:
-            return self.forward(*args, **kwargs)
-        finally:
-            state.scope = None
-            if paused:
-                gc.enable()
+        with _GRAPH_WORK:
+            state.scope = self
+            try:
+                return self.forward(*args, **kwargs)
+            finally:
+                state.scope = None
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(f"{type(self).__name__} must define forward()")
@@ -86,14 +119,20 @@ class Module:
     def __getstate__(self) -> dict:
         # copy.deepcopy(model): the copy names its modules through its own root.
         state = dict(self.__dict__)
-        for key in ("_root", "_qualname", "_names_ready"):
+        for key in ("_root", "_qualname", "_names_ready", "_parameter_cache"):
             state.pop(key, None)
         return state
 
     def __setattr__(self, name: str, value: Any) -> None:
         if isinstance(value, Module) or _is_module_list(value):
             self.__dict__["_names_ready"] = False
+        if _structural(value) or _structural(self.__dict__.get(name)):
+            structure_changed()
         object.__setattr__(self, name, value)
+
+    def __delattr__(self, name: str) -> None:
+        structure_changed()
+        object.__delattr__(self, name)
 
     def _assign_qualnames(self) -> None:
         for name, module in self.named_modules():
@@ -153,8 +192,16 @@ class Module:
         """All parameters, in registration order (micrograd's order: per neuron w, then b).
 
         A list rather than PyTorch's iterator, so micrograd's `len(model.parameters())` works.
+        Kept between calls (a training step asks three times): assigning or deleting a
+        module attribute, or changing a list a module holds, makes the next call look again.
         """
-        return [p for _, p in self.named_parameters(recurse=recurse)]
+        if not recurse:
+            return [p for _, p in self.named_parameters(recurse=False)]
+        cache = self.__dict__.get("_parameter_cache")
+        if cache is None or not cache.still_valid():
+            cache = _ParameterCache(self)
+            self.__dict__["_parameter_cache"] = cache
+        return list(cache.params)
 
     def register_buffer(self, name: str, tensor: Optional[Tensor],
                         persistent: bool = True) -> None:

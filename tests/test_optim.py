@@ -151,9 +151,16 @@ class Side:
             for v, g in zip(self.a + self.b, np.concatenate([ga.ravel(), gb])):
                 v.grad = float(g)
 
-    def check_kind_contract(self):
+    def remember_arrays(self):
+        if self.kind == "tensor":
+            self.arrays = (self.a.data, self.b.data)
+
+    def check_kind_contract(self, packed):
         if self.kind == "tensor":       # the model holds these very arrays: update in place
             assert self.a.data is self.arrays[0] and self.b.data is self.arrays[1]
+            # ... views into the group's one flat buffer from its second step on
+            flat = self.a.data.base is not None and self.a.data.base is self.b.data.base
+            assert flat == packed
         else:                           # Value.data stays a Python float, not np.float64
             assert all(type(v.data) is float for v in self.a + self.b)
 
@@ -169,7 +176,9 @@ def run_parity(torch, cls, torch_cls, kind, kw, group_kw=None, steps=20, dtype=n
     else:
         opt = cls([{"params": ours.a}, {"params": ours.b, **group_kw}], **kw)
         topt = torch_cls([{"params": [ta]}, {"params": [tb], **group_kw}], **kw)
-    for _ in range(steps):
+    for step in range(steps):
+        if step == 2:                   # packed into flat buffers at the second step
+            ours.remember_arrays()
         a, b = ours.values()
         ga, gb = fixed_grad(a), fixed_grad(b)
         ours.set_grads(ga, gb)
@@ -180,7 +189,7 @@ def run_parity(torch, cls, torch_cls, kind, kw, group_kw=None, steps=20, dtype=n
         a, b = ours.values()
         np.testing.assert_allclose(a, ta.detach().numpy(), rtol=tol, atol=tol)
         np.testing.assert_allclose(b, tb.detach().numpy(), rtol=tol, atol=tol)
-    ours.check_kind_contract()
+    ours.check_kind_contract(packed=group_kw is None)
     if kind == "tensor":                # the state buffers match torch's, name by name
         for p, tp in ((ours.a, ta), (ours.b, tb)):
             for key, value in opt.state[p].items():
@@ -528,3 +537,91 @@ def test_real_tensor_parameters_with_backward_match_pytorch():
         topt.step()
     assert w.raw_data is storage and w.grad is not None
     np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-9, atol=1e-12)
+
+
+# ---------------------------------------------------------------- flat buffers (nn/optim/flat.py)
+
+def _flat_and_per_parameter(cls, kw, dtype, steps=12):
+    """The same run twice: one group of two parameters (packed into flat buffers from step
+    2) and one group per parameter (never packed: the per-parameter path)."""
+    flat, apart = Side("tensor", dtype), Side("tensor", dtype)
+    opt_flat = cls(flat.flat(), **kw)
+    opt_apart = cls([{"params": [apart.a]}, {"params": [apart.b]}], **kw)
+    for _ in range(steps):
+        for side, opt in ((flat, opt_flat), (apart, opt_apart)):
+            a, b = side.values()
+            side.set_grads(fixed_grad(a), fixed_grad(b))
+            opt.step()
+    return flat, apart, opt_flat, opt_apart
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("name, kw", CASES, ids=[f"{n}-{kw}" for n, kw in CASES])
+def test_flat_buffers_give_the_per_parameter_numbers_bit_for_bit(name, kw, dtype):
+    flat, apart, opt_flat, opt_apart = _flat_and_per_parameter(OURS[name], kw, dtype)
+    assert flat.a.data.base is not None and flat.a.data.base is flat.b.data.base
+    assert apart.a.data.base is None
+    for x, y in zip(flat.values(), apart.values()):
+        assert x.dtype == dtype and np.array_equal(x, y)
+    for p, q in ((flat.a, apart.a), (flat.b, apart.b)):
+        assert set(opt_flat.state[p]) == set(opt_apart.state[q])
+        for key, value in opt_flat.state[p].items():
+            assert np.array_equal(value, opt_apart.state[q][key])
+
+
+def _steps(opt, n, *params):
+    for _ in range(n):
+        for p in params:
+            p.grad = fixed_grad(p.data)
+        opt.step()
+
+
+def test_flat_buffers_undone_by_a_replaced_array_then_packed_again():
+    a, b = P(X0), P(Y0)
+    opt = Adam([a, b], lr=0.05)
+    _steps(opt, 2, a, b)
+    packed = a.data
+    a.data = a.data.astype(np.float64)          # e.g. model.to(...): a new array
+    before = a.data.copy()
+    _steps(opt, 1, a, b)                        # repacked: the new array is updated
+    assert not np.array_equal(a.data, before)
+    assert a.data.base is b.data.base and a.data.base is not packed.base
+
+
+def test_flat_step_skips_to_per_parameter_path_when_a_grad_is_none():
+    a, b = P(X0), P(Y0)
+    opt = SGD([a, b], lr=0.1, momentum=0.9)
+    _steps(opt, 2, a, b)
+    b_before = b.data.copy()
+    a.grad, b.grad = fixed_grad(a.data), None   # b is skipped entirely, as in PyTorch
+    opt.step()
+    assert np.array_equal(b.data, b_before)
+
+
+def test_flat_buffers_survive_a_state_dict_round_trip():
+    a, b = P(X0), P(Y0)
+    opt = Adam([a, b], lr=0.05)
+    _steps(opt, 3, a, b)
+    saved = opt.state_dict()
+    assert saved["state"][0]["exp_avg"].base is None          # copies, not views
+    c, d = P(X0), P(Y0)
+    c.data[...], d.data[...] = a.data, b.data
+    twin = Adam([c, d], lr=0.05)
+    twin.load_state_dict(saved)
+    for _ in range(3):
+        _steps(opt, 1, a, b)
+        _steps(twin, 1, c, d)
+    assert np.array_equal(a.data, c.data) and np.array_equal(b.data, d.data)
+    assert twin.state[c]["step"] == opt.state[a]["step"] == 6
+
+
+def test_groups_of_big_parameters_keep_the_per_parameter_update():
+    from nn.optim.flat import PACKED_MEAN_SIZE
+    a, b = P(np.ones(PACKED_MEAN_SIZE + 1)), P(np.ones(PACKED_MEAN_SIZE + 1))
+    opt = Adam([a, b], lr=0.05)
+    arrays = a.data, b.data
+    for _ in range(3):
+        a.grad, b.grad = np.ones_like(a.data), np.ones_like(b.data)
+        opt.step()
+    assert a.data is arrays[0] and b.data is arrays[1] and a.data.base is None
+    assert a.data[0] < 1

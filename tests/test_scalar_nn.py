@@ -442,3 +442,64 @@ def test_training_a_scalar_mlp_reduces_the_loss():
             p.data -= 0.1 * p.grad
         losses.append(loss.data)
     assert losses[-1] < 0.5 * losses[0]
+
+
+# ---- parameters() is cached, and notices every change ---------------------------------------
+
+def test_parameters_is_cached_between_calls():
+    model = MLP(2, [4, 1], seed=0)
+    first = model.parameters()
+    assert model.__dict__["_parameter_cache"] is not None
+    cache = model.__dict__["_parameter_cache"]
+    assert model.parameters() == first and model.parameters() is not first  # a fresh list
+    assert model.__dict__["_parameter_cache"] is cache                      # not rebuilt
+    first.append("mine")                                                    # caller's copy
+    assert len(model.parameters()) == 17
+
+
+def test_parameters_cache_sees_assigned_replaced_and_deleted_parameters():
+    model = MLP(2, [4, 1], seed=0)
+    neuron = model.layers[0].neurons[0]
+    assert len(model.parameters()) == 17
+    new_b = Value(1.0)
+    neuron.b = new_b                                     # replaced by assignment
+    assert new_b in model.parameters()
+    neuron.extra = Value(2.0)                            # added on a child
+    assert len(model.parameters()) == 18
+    del neuron.extra
+    assert len(model.parameters()) == 17
+
+
+def test_parameters_cache_sees_lists_edited_in_place():
+    model = MLP(2, [4, 1], seed=0)
+    neuron = model.layers[0].neurons[0]
+    before = model.parameters()
+    w0 = Value(5.0)
+    neuron.w[0] = w0                                     # no assignment to any module
+    after = model.parameters()
+    assert w0 in after and before[0] not in after
+    model.layers[1].neurons.append(Neuron(4, seed=1))    # a module list grows in place
+    assert len(model.parameters()) == 17 + 5
+
+
+def test_parameters_cache_sees_container_edits():
+    seq = nn.Sequential(nn.Linear(2, 3), nn.Linear(3, 1))
+    assert len(seq.parameters()) == 4
+    del seq[0]
+    assert len(seq.parameters()) == 2
+    seq.append(nn.Linear(1, 2))
+    assert len(seq.parameters()) == 4
+    heads = nn.ModuleDict({"a": nn.Linear(2, 1)})
+    assert len(heads.parameters()) == 2
+    heads.pop("a")
+    assert heads.parameters() == []
+
+
+def test_parameters_cache_is_not_copied_or_saved():
+    import copy
+    model = MLP(2, [3, 1], seed=0)
+    model.parameters()
+    twin = copy.deepcopy(model)
+    assert "_parameter_cache" not in twin.__dict__
+    assert all(a is not b for a, b in zip(twin.parameters(), model.parameters()))
+    assert "_parameter_cache" not in "".join(model.state_dict())

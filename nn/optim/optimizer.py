@@ -8,7 +8,9 @@ protocol's `raw_data` / `raw_grad` (autograd/graph.py):
 
 Subclasses write the update for ONE parameter in `_update`, using only `+ - * /` and the
 helpers below, so the same line works for both kinds: `p.raw_data -= step` rebinds a float
-and updates an array in place (the model holds that very array object).
+and updates an array in place (the model holds that very array object). From a group's
+second step on, the same `_update` runs once over the whole group's flat buffers instead
+(nn/optim/flat.py): the parameters' arrays are then views into one buffer.
 
 >>> from autograd import Value
 >>> from nn.optim import SGD
@@ -34,6 +36,8 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 from autograd.mode import enable_grad
+
+from .flat import FlatGroup
 
 
 # ---- arithmetic that works on floats (Value) and arrays (Tensor) alike ----
@@ -135,6 +139,7 @@ class Optimizer(ABC):
             raise TypeError(_SET_ERROR)
         self.defaults = defaults
         self._work: dict[Any, np.ndarray] = {}   # per-parameter scratch arrays (_scratch)
+        self._flat: dict[int, FlatGroup] = {}    # id(group) -> its flat buffers
         self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         groups = list(params)
@@ -161,6 +166,8 @@ class Optimizer(ABC):
                 loss = closure()
         for group in self.param_groups:
             maximize = group.get("maximize", False)
+            if self._flat_step(group, maximize):
+                continue
             for p in group["params"]:
                 grad = p.raw_grad
                 if grad is None:
@@ -169,6 +176,26 @@ class Optimizer(ABC):
                 self._update(p, -grad if maximize else grad, self.state[p], group)
                 p._bump_version()           # an in-place write: backward checks versions
         return loss
+
+    def _flat_step(self, group: dict[str, Any], maximize: bool) -> bool:
+        """Update the whole group at once over its flat buffers (nn/optim/flat.py) when it
+        is packed or can be; False sends it down the per-parameter path."""
+        key = id(group)
+        flat = self._flat.get(key)
+        if flat is None or not flat.still_packed(group, self.state):
+            flat = FlatGroup.pack(group, self.state)
+            if flat is None:
+                self._flat.pop(key, None)
+                return False
+            self._flat[key] = flat
+            for p in flat.params:           # their scratch arrays: the group has one now
+                self._work.pop(p, None)
+        grad = flat.gather_grads()
+        self._update(flat, -grad if maximize else grad, flat.state, group)
+        flat.spread_counts(self.state)
+        for p in flat.params:
+            p._bump_version()
+        return True
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset gradients: arrays become None (or are zeroed in place); Value grads become 0.0.

@@ -194,59 +194,58 @@ def primal_leaves(who: str, primals: Any, tangents: Any,
     if len(primals) != len(tangents):
         raise ValueError(f"{who}: {len(primals)} primals but {len(tangents)} tangents "
                          f"(one tangent per primal)")
-    leaves, seeds = [], []
-    for i, (p, t) in enumerate(zip(primals, tangents)):
-        if isinstance(p, Tensor) or isinstance(p, np.ndarray):
-            leaf, seed = _tensor_primal(who, i, p, t, create_graph)
-        elif type(p) is Value or (isinstance(p, (int, float)) and not isinstance(p, bool)):
-            leaf, seed = _value_primal(who, i, p, t, create_graph)
-        else:
-            raise TypeError(f"{who}: primal {i} must be a Value, a number or a Tensor, got "
-                            f"{type(p).__name__}")
-        leaves.append(leaf)
-        seeds.append(seed)
+    leaves = [leaf_for(who, f"primal {i}", p, create_graph) for i, p in enumerate(primals)]
+    seeds = [vector_like(who, f"tangent {i}", "its primal", leaf, t, create_graph)
+             for i, (leaf, t) in enumerate(zip(leaves, tangents))]
     return leaves, seeds
 
 
-def _value_primal(who: str, i: int, p: Any, t: Any, create_graph: bool) -> Tuple[Any, Any]:
-    if isinstance(t, Tensor) or isinstance(t, np.ndarray) or isinstance(t, bool):
-        raise TypeError(f"{who}: tangent {i} must be a number (its primal is a scalar), got "
-                        f"{type(t).__name__}")
-    if type(t) is not Value and not isinstance(t, (int, float)):
-        raise TypeError(f"{who}: tangent {i} must be a number, got {type(t).__name__}")
-    if create_graph:
-        leaf = p if type(p) is Value else Value(p)
-        return leaf, t if type(t) is Value else Value(float(t))
-    leaf = Value(p.data, label=p.label) if type(p) is Value else Value(p)
-    return leaf, t.data if type(t) is Value else float(t)
-
-
-def _tensor_primal(who: str, i: int, p: Any, t: Any, create_graph: bool) -> Tuple[Any, Any]:
+def leaf_for(who: str, what: str, p: Any, create_graph: bool) -> Any:
+    """The node a function is differentiated at for the input `p` (a Value, number,
+    floating-point Tensor or array): a fresh leaf, or with `create_graph` a node that stays
+    connected to `p` (so the result can be differentiated with respect to `p` again)."""
+    if type(p) is Value or (isinstance(p, (int, float)) and not isinstance(p, bool)):
+        if create_graph:
+            return p if type(p) is Value else Value(p)
+        return Value(p.data, label=p.label) if type(p) is Value else Value(p)
+    if not isinstance(p, (Tensor, np.ndarray)):
+        raise TypeError(f"{who}: {what} must be a Value, a number or a Tensor, got "
+                        f"{type(p).__name__}")
     x = p if isinstance(p, Tensor) else Tensor(p)
     if x._data.dtype.kind != "f":
-        raise TypeError(f"{who}: primal {i} has dtype {x.dtype}; only floating-point "
-                        f"tensors are differentiable (convert it with .double() or .float())")
-    if isinstance(t, Value) or isinstance(t, bool):
-        raise TypeError(f"{who}: tangent {i} must be a Tensor like its primal, got "
-                        f"{type(t).__name__}")
-    if isinstance(t, Tensor):
-        tangent = t
-    elif isinstance(t, (np.ndarray, int, float, list)):
-        tangent = Tensor(np.asarray(t, dtype=x._data.dtype))
-    else:
-        raise TypeError(f"{who}: tangent {i} must be a Tensor, got {type(t).__name__}")
-    if tuple(tangent.shape) != tuple(x.shape):
-        raise ValueError(f"{who}: tangent {i} has shape {tuple(tangent.shape)} but its primal "
-                         f"has shape {tuple(x.shape)} (a tangent is a direction in the "
-                         f"primal's space)")
-    if tangent._data.dtype != x._data.dtype:
-        tangent = tangent.to(x.dtype)
-    if create_graph:
-        leaf = x.clone() if x.requires_grad else x.detach().requires_grad_()
-        return leaf, tangent
+        raise TypeError(f"{who}: {what} has dtype {x.dtype}; only floating-point tensors "
+                        f"are differentiable (convert it with .double() or .float())")
+    if create_graph and x.requires_grad:
+        return x.clone()
     leaf = x.detach().requires_grad_()
     leaf.label = x.label
-    return leaf, tangent._data
+    return leaf
+
+
+def vector_like(who: str, what: str, owner: str, node: Any, v: Any,
+                create_graph: bool) -> Any:
+    """`v` checked to be a vector in `node`'s space (a number for a Value, a Tensor of the
+    same shape for a Tensor) and converted: a float or ndarray, or with `create_graph` a
+    Value or Tensor."""
+    if type(node) is Value:
+        if isinstance(v, (Tensor, np.ndarray, bool)) or not (
+                type(v) is Value or isinstance(v, (int, float))):
+            raise TypeError(f"{who}: {what} must be a number ({owner} is a scalar Value), "
+                            f"got {type(v).__name__}")
+        if create_graph:
+            return v if type(v) is Value else Value(float(v))
+        return v.data if type(v) is Value else float(v)
+    if isinstance(v, (Value, bool)) or not isinstance(v, (Tensor, np.ndarray, int, float, list)):
+        raise TypeError(f"{who}: {what} must be a Tensor like {owner}, got "
+                        f"{type(v).__name__}")
+    data = node._data
+    t = v if isinstance(v, Tensor) else Tensor(np.asarray(v, dtype=data.dtype))
+    if tuple(t.shape) != data.shape:
+        raise ValueError(f"{who}: {what} has shape {tuple(t.shape)} but {owner} has shape "
+                         f"{data.shape}")
+    if t._data.dtype != data.dtype:
+        t = t.to(node.dtype)
+    return t if create_graph else t._data
 
 
 def output_nodes(who: str, result: Any) -> Tuple[List[Any], bool]:

@@ -25,7 +25,7 @@ changes nothing (the rows are computed one by one).
 """
 from __future__ import annotations
 
-from typing import Any, Callable, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterator, List, Sequence, Tuple
 
 import numpy as np
 
@@ -253,13 +253,17 @@ def _forward_blocks(outs: Sequence[Any], leaves: Sequence[Any], create_graph: bo
              for j, leaf in enumerate(leaves)] for i, out in enumerate(outs)]
 
 
-def _basis(node: Any, create_graph: bool) -> List[Any]:
-    """The unit vectors of a node's space, each of the node's shape."""
+def _basis(node: Any, create_graph: bool) -> Iterator[Any]:
+    """The unit vectors of a node's space, each of the node's shape, made one at a time
+    (an identity matrix of a 10,000-element input would take 800 MB)."""
     if type(node) is Value:
-        return [Value(1.0) if create_graph else 1.0]
+        yield Value(1.0) if create_graph else 1.0
+        return
     data = node._data
-    eye = np.eye(data.size, dtype=data.dtype)
-    return [_leaf(row.reshape(data.shape)) for row in eye]
+    for k in range(data.size):
+        unit = np.zeros(data.shape, dtype=data.dtype)
+        unit.flat[k] = 1.0
+        yield _leaf(unit)
 
 
 def _block(out: Any, leaf: Any, parts: List[Any], i: int, j: int, strict: bool,

@@ -234,3 +234,18 @@ def test_bad_calls_get_clear_errors():
         AF.jacobian(lambda a, b: a, (x, "b"))
     with pytest.raises(TypeError, match="func must be a function"):
         AF.jacobian(3, x)
+
+
+def test_the_readme_example_prints_what_the_readme_says(tmp_path, monkeypatch, capsys):
+    from pathlib import Path
+    import re
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    (block,) = [b for b in re.findall(r"```python\n(.*?)```", readme, re.S)
+                if "forward_steps" in b]
+    shown = readme.split(block)[1].split("```text\n")[1].split("```")[0]
+    from viz_support import graphviz_pure
+    graphviz_pure()
+    monkeypatch.chdir(tmp_path)
+    exec(compile(block, "README.md", "exec"), {})
+    assert capsys.readouterr().out == shown
+    assert (tmp_path / "forward.html").stat().st_size > 0

@@ -56,12 +56,18 @@ def _leaves(who: str, inputs: tuple, create_graph: bool) -> List[Any]:
     return [leaf_for(who, f"input {i}", x, create_graph) for i, x in enumerate(inputs)]
 
 
-def _call(who: str, func: Callable, leaves: Sequence[Any]) -> Tuple[List[Any], bool]:
+def _evaluate(who: str, func: Callable, inputs: Any,
+              create_graph: bool) -> Tuple[bool, List[Any], List[Any], bool]:
+    """(whether inputs is a tuple, the leaves func ran on, its outputs, whether it returned
+    one): every transform starts here."""
+    ins, as_tuple = _as_tuple(who, inputs)
+    leaves = _leaves(who, ins, create_graph)
     if not callable(func):
         raise TypeError(f"{who}: func must be a function, got {type(func).__name__}")
     with enable_grad():
         result = func(*leaves)
-    return output_nodes(who, result)
+    outs, single = output_nodes(who, result)
+    return as_tuple, leaves, outs, single
 
 
 def _vectors(who: str, v: Any, nodes: Sequence[Any], owner: str, create_graph: bool) -> list:
@@ -143,9 +149,7 @@ def vjp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     >>> g.tolist()
     [2.0, 3.0]
     """
-    ins, as_tuple = _as_tuple("vjp", inputs)
-    leaves = _leaves("vjp", ins, create_graph)
-    outs, single = _call("vjp", func, leaves)
+    as_tuple, leaves, outs, single = _evaluate("vjp", func, inputs, create_graph)
     v = _default_v("vjp", v, outs, "the user-provided function's output")
     seeds = _vectors("vjp", v, outs, "output", create_graph)
     seeds = [_seed(o, s) for o, s in zip(outs, seeds)]
@@ -166,16 +170,13 @@ def jvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
         strict: bool = False) -> Tuple[Any, Any]:
     """(func(*inputs), J·v): the Jacobian-vector product, one forward-mode pass.
 
-    >>> from autograd import Tensor
-    >>> out, t = jvp(lambda x: x * x, Tensor([1.0, 3.0]), Tensor([1.0, 0.5]))
-    >>> t.tolist()
-    [2.0, 3.0]
+    >>> from autograd import Value
+    >>> jvp(lambda a, b: a * b, [Value(2.0), Value(3.0)], [1.0, 0.0])[1]     # ∂(ab)/∂a
+    3.0
     """
-    ins, as_tuple = _as_tuple("jvp", inputs)
-    leaves = _leaves("jvp", ins, create_graph)
+    as_tuple, leaves, outs, single = _evaluate("jvp", func, inputs, create_graph)
     v = _default_v("jvp", v, leaves, "the input to the user-provided function")
     seeds = _vectors("jvp", v, leaves, "input", create_graph)
-    outs, single = _call("jvp", func, leaves)
     found = push_tangents(outs, leaves, seeds, create_graph)
     tangents = []
     for i, (o, t) in enumerate(zip(outs, found)):
@@ -208,9 +209,7 @@ def jacobian(func: Callable, inputs: Any, create_graph: bool = False, strict: bo
     if strategy not in STRATEGIES:
         raise ValueError(f"jacobian: Expected strategy to be either \"forward-mode\" or "
                          f"\"reverse-mode\", got {strategy!r}")
-    ins, as_tuple = _as_tuple("jacobian", inputs)
-    leaves = _leaves("jacobian", ins, create_graph)
-    outs, single = _call("jacobian", func, leaves)
+    as_tuple, leaves, outs, single = _evaluate("jacobian", func, inputs, create_graph)
     if strategy == "forward-mode":
         blocks = _forward_blocks(outs, leaves, create_graph, strict)
     else:
@@ -346,11 +345,9 @@ def hessian(func: Callable, inputs: Any, create_graph: bool = False, strict: boo
 
 def _second_order(who: str, func: Callable, inputs: Any, v: Any, create_graph: bool,
                   strict: bool) -> Tuple[Any, bool, List[Any], List[Any], list]:
-    ins, as_tuple = _as_tuple(who, inputs)
-    leaves = _leaves(who, ins, create_graph)
+    as_tuple, leaves, outs, single = _evaluate(who, func, inputs, create_graph)
     v = _default_v(who, v, leaves, "the input to the user-provided function")
     vs = _vectors(who, v, leaves, "input", True)
-    outs, single = _call(who, func, leaves)
     out = _scalar_output(who, outs, single)
     grads = _nodes(_reverse(who, [out], leaves, None, True, strict))
     return out, as_tuple, leaves, grads, vs
@@ -389,10 +386,9 @@ def hvp(func: Callable, inputs: Any, v: Any = None, create_graph: bool = False,
     """(func(*inputs), H·v): forward mode over reverse mode (the gradient's tangent
     along v). Equal to `vhp` since H is symmetric.
 
-    >>> from autograd import Tensor
-    >>> out, hv = hvp(lambda x: (x ** 3).sum(), Tensor([1.0, 2.0]), Tensor([1.0, 0.0]))
-    >>> hv.tolist()
-    [6.0, 0.0]
+    >>> from autograd import Value
+    >>> hvp(lambda a, b: a * a * b, [Value(1.0), Value(2.0)], [1.0, 0.0])[1]
+    (4.0, 2.0)
     """
     out, as_tuple, leaves, grads, vs = _second_order("hvp", func, inputs, v, create_graph,
                                                      strict)

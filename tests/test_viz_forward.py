@@ -14,20 +14,8 @@ from autograd import Tensor, Value, topological_order
 from autograd.forward import push_tangents
 from viz.forward import dotted
 from viz.labels import TANGENT
+from test_viz_steps import grads_in
 from viz_support import graphviz_pure, neuron
-
-_NODE = re.compile(r"^\s*(n\d+) \[label=<(.*)>\]$", re.M)
-
-
-def rows_in(source: str, name: str) -> dict:
-    """node id -> the text of its `name` row (grad or ẋ), None without one."""
-    out = {}
-    for node, label in _NODE.findall(source):
-        m = re.search(rf'(?:<FONT[^>]*>)?{name}(?:</FONT>)?</TD><TD ALIGN="RIGHT">'
-                      r"(?:<FONT[^>]*>)?([^<]*)", label)
-        out[node] = m.group(1) if m else None
-    return out
-
 
 def leaf(o, label):
     return next(n for n in topological_order(o) if n.label == label)
@@ -37,12 +25,12 @@ def test_every_node_shows_its_tangent_where_reverse_mode_shows_grad():
     o = neuron()
     x1, w1 = leaf(o, "x1"), leaf(o, "w1")
     source = viz.draw_forward(o, [x1, w1], [1.0, 0.0]).source
-    shown = rows_in(source, TANGENT)
+    shown = grads_in(source, TANGENT)
     nodes = topological_order(o)
     tangents = push_tangents(nodes, [x1, w1], [1.0, 0.0])
     for i, t in enumerate(tangents):
         assert shown[f"n{i}"] == f"{(t or 0.0):.4f}"               # every node, constants 0
-    assert rows_in(source, "grad") == {k: None for k in shown}     # no grad row at all
+    assert grads_in(source, "grad") == {k: None for k in shown}     # no grad row at all
     assert f"{TANGENT} = Σ (edge label × {TANGENT} of the input it comes from)" in source
     assert f"node colour = |{TANGENT}|" in source
     # the edges carry the same local derivatives as the reverse-mode drawing

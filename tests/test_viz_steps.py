@@ -19,12 +19,13 @@ from viz_support import graphviz_pure, neuron
 _NODE = re.compile(r"^\s*(n\d+) \[label=<(.*)>\]$", re.M)
 
 
-def grads_in(source: str) -> dict:
-    """node id -> the grad text shown (with 'so far' when there)."""
+def grads_in(source: str, row: str = "grad") -> dict:
+    """node id -> the text of its grad row (with 'so far' when there), or of another row
+    (`row="ẋ"`: a forward-mode drawing's tangent)."""
     out = {}
     for name, label in _NODE.findall(source):
-        m = re.search(r'(?:<FONT[^>]*>)?grad(?:</FONT>)?</TD><TD ALIGN="RIGHT">(?:<FONT[^>]*>)?'
-                      r"([^<]*)", label)
+        m = re.search(rf'(?:<FONT[^>]*>)?{row}(?:</FONT>)?</TD><TD ALIGN="RIGHT">'
+                      r"(?:<FONT[^>]*>)?([^<]*)", label)
         out[name] = m.group(1) if m else None
     return out
 

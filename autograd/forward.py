@@ -27,6 +27,7 @@ from typing import Any, Callable, List, Sequence, Tuple
 
 import numpy as np
 
+from . import versions
 from .graph import topological_order
 from .mode import enable_grad
 from .scalar_rules import MASKED, local_derivatives
@@ -48,6 +49,8 @@ def node_tangent(node: Any, tangents: Sequence[Any], create_graph: bool = False)
 
 
 def _tensor_tangent(node: Tensor, ts: Sequence[Any], create_graph: bool) -> Any:
+    if versions.CLOCK.last > node._seq:      # a value it reads was changed in place since
+        versions.check(node)
     op, arg, parents = node._op, node._arg, node._parents
     rule = RULES[op]
     if create_graph:

@@ -287,7 +287,8 @@ _rule("*", "×", 2, lambda a, b, arg: a * b,
                                           g * a if need[1] else None), SYMMETRIC)
 _rule("/", "÷", 2, _quiet(lambda a, b, arg: a / b),
       lambda B, g, out, a, b, arg, need: (g / b if need[0] else None,
-                                          -g * (out / b) if need[1] else None), SYMMETRIC)  # PyTorch's order
+                                          -g * (out / b) if need[1] else None),  # PyTorch's order
+      SYMMETRIC)
 
 
 def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[bool]) -> tuple:
@@ -437,9 +438,12 @@ _rule("neg", "−", 1, _fwd(np.negative), lambda B, g, out, a, arg: -g, LINEAR)
 _rule("**", "**", 1, _quiet(_power), _pow_scalar_vjp, SYMMETRIC)
 _rule("exp", "exp", 1, _quiet(_fwd(np.exp)), lambda B, g, out, a, arg: g * out, SYMMETRIC)
 _rule("log", "log", 1, _quiet(_fwd(np.log)), lambda B, g, out, a, arg: g / a, SYMMETRIC)
-_rule("sqrt", "√", 1, _quiet(_fwd(np.sqrt)), lambda B, g, out, a, arg: g / (2.0 * out), SYMMETRIC)
-_rule("tanh", "tanh", 1, _fwd(np.tanh), lambda B, g, out, a, arg: g * (1.0 - out * out), SYMMETRIC)
-_rule("sigmoid", "σ", 1, _fwd(_sigmoid), lambda B, g, out, a, arg: g * (out * (1.0 - out)), SYMMETRIC)
+_rule("sqrt", "√", 1, _quiet(_fwd(np.sqrt)), lambda B, g, out, a, arg: g / (2.0 * out),
+      SYMMETRIC)
+_rule("tanh", "tanh", 1, _fwd(np.tanh), lambda B, g, out, a, arg: g * (1.0 - out * out),
+      SYMMETRIC)
+_rule("sigmoid", "σ", 1, _fwd(_sigmoid), lambda B, g, out, a, arg: g * (out * (1.0 - out)),
+      SYMMETRIC)
 def _split(B: Any, g: Any, positive: np.ndarray, otherwise: Any) -> Any:
     """g where the mask holds, `otherwise` elsewhere (two masked products, no np.where)."""
     return B.mask(g, positive) + B.mask(otherwise, ~positive)
@@ -452,7 +456,8 @@ def _leaky_relu(a: np.ndarray, slope: float) -> np.ndarray:
 
 
 _rule("relu", "ReLU", 1, lambda a, arg: np.maximum(a, 0),
-      lambda B, g, out, a, arg: B.mask(g, ~(B.raw(out) <= 0)), SYMMETRIC)  # NaN passes, as PyTorch
+      lambda B, g, out, a, arg: B.mask(g, ~(B.raw(out) <= 0)),  # NaN passes, as PyTorch
+      SYMMETRIC)
 _rule("leaky_relu", "LeakyReLU", 1, _leaky_relu,
       lambda B, g, out, a, slope: _split(B, g, B.raw(a) > 0, g * slope), SYMMETRIC)
 # max(a, 0) + alpha expm1(min(a, 0)) is a where a > 0 and alpha (e^a - 1) elsewhere.
@@ -465,11 +470,13 @@ def _elu_vjp(B: Any, g: Any, out: Any, a: Any, alpha: float) -> Any:
 
 
 _rule("elu", "ELU", 1,
-      lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)), _elu_vjp, SYMMETRIC)
+      lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)), _elu_vjp,
+      SYMMETRIC)
 _rule("normal_cdf", "Φ", 1, _fwd(_normal_cdf),
       lambda B, g, out, a, arg: g * (B.exp(a * a * -0.5) * _INV_SQRT_2PI), SYMMETRIC)
 _rule("gelu", "GELU", 1, lambda a, arg: a * _normal_cdf(a),
-      lambda B, g, out, a, arg: g * (B.normal_cdf(a) + a * (B.exp(a * a * -0.5) * _INV_SQRT_2PI)), SYMMETRIC)
+      lambda B, g, out, a, arg: g * (B.normal_cdf(a) + a * (B.exp(a * a * -0.5) * _INV_SQRT_2PI)),
+      SYMMETRIC)
 
 
 def _softplus_forward(a: np.ndarray, arg: Tuple[float, float]) -> np.ndarray:
@@ -572,7 +579,8 @@ def _mean_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
 
 
 _rule("sum", "Σ", 1, lambda a, arg: np.sum(a, axis=arg[0], keepdims=arg[1]), _sum_vjp, LINEAR)
-_rule("mean", "mean", 1, lambda a, arg: np.mean(a, axis=arg[0], keepdims=arg[1]), _mean_vjp, LINEAR)
+_rule("mean", "mean", 1, lambda a, arg: np.mean(a, axis=arg[0], keepdims=arg[1]), _mean_vjp,
+      LINEAR)
 
 
 # max/min's `index` says how the gradient is shared: an index array (max(dim): all of it to
@@ -707,14 +715,16 @@ _rule("logsumexp", "logΣexp", 1, _quiet(_logsumexp_forward),
       * B.exp(a - _kept(out, a.shape, arg[0], arg[1])), REDUCTION)
 _rule("softmax", "softmax", 1, _quiet(_softmax_forward),
       lambda B, g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)), SYMMETRIC)
-def _log_softmax_jvp(B: Any, ts: Sequence[Any], out: Any, ops: Sequence[Any], axis: int) -> Any:
+def _log_softmax_jvp(B: Any, ts: Sequence[Any], out: Any, ops: Sequence[Any],
+                     axis: int) -> Any:
     # J = I − 1 sᵀ along the axis (s = exp(out)): not symmetric, so not the VJP.
     t = ts[0]
     return t - (B.exp(out) * t).sum(axis=axis, keepdims=True)
 
 
 _rule("log_softmax", "log_softmax", 1, _quiet(_log_softmax_forward),
-      lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True), _log_softmax_jvp)
+      lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True),
+      _log_softmax_jvp)
 
 
 # ---- custom ops: an autograd.Function's node; its ctx (the arg) runs the user's backward ----
@@ -727,7 +737,8 @@ def _function_jvp(B: Any, ts: Sequence[Any], out: Any, ops: Sequence[Any], ctx: 
 
 
 _rule("function", "", 0, made_by_apply,
-      lambda B, g, out, ops, ctx, need: ctx.vector_jacobian(g, ops, B is not ARRAY_MATH), _function_jvp)
+      lambda B, g, out, ops, ctx, need: ctx.vector_jacobian(g, ops, B is not ARRAY_MATH),
+      _function_jvp)
 
 
 # ---- binary cross-entropy: PyTorch's clamps cannot be composed from the ops above ----

@@ -174,3 +174,19 @@ def test_a_custom_function_on_tensors_names_itself():
         jvp(Exp.apply, (Tensor([1.0]),), (Tensor([1.0]),))
     # on scalars the custom op's local derivative serves forward mode as well
     assert jvp(Exp.apply, (Value(0.0),), (2.0,))[1] == 2.0
+
+
+def test_every_tensor_rule_has_its_jvp_beside_its_vjp():
+    from autograd.tensor_rules import LINEAR, REDUCTION, RULES, SYMMETRIC
+    for op, rule in RULES.items():
+        assert rule.jvp in (SYMMETRIC, LINEAR, REDUCTION) or callable(rule.jvp), op
+
+
+def test_a_value_changed_in_place_after_use_is_refused_as_in_backward():
+    x = Tensor([1.0, 2.0], requires_grad=True)
+    y = x.exp()
+    z = (y * y).sum()
+    with autograd.no_grad():
+        y.mul_(3.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        push_tangents(z, x, np.array([1.0, 0.0]))

@@ -490,7 +490,8 @@ class Writer:
         if self.labelled_edges:
             q = self.opts.quantity
             rule = (f";  {q} = Σ (edge label × {q} of the input it comes from)"
-                    if q == labels.TANGENT else f";  {q} = Σ (edge label × {q} of the node it feeds)")
+                    if q == labels.TANGENT
+                    else f";  {q} = Σ (edge label × {q} of the node it feeds)")
             notes.append("edge label = local derivative ∂out/∂in" + (
                 rule if self.opts.show_grad else ""))
         if any(p >= 0 for p in self.copies.uses):

@@ -279,8 +279,8 @@ def _block(out: Any, leaf: Any, parts: List[Any], i: int, j: int, strict: bool,
         shape = _shape(out) + _shape(leaf)
         return _leaf(np.zeros(shape, dtype=_dtype(out, leaf)))
     if type(out) is Value and type(leaf) is Value:
-        return _value_out(parts[0] if parts[0] is not None else 0.0, create_graph)
-    filled = [_as_tensor(p, out if rows_are_outputs is False else leaf) for p in parts]
+        return _value_out(parts[0], create_graph)          # the one part of a 1 × 1 block
+    filled = [_as_tensor(p, leaf if rows_are_outputs else out) for p in parts]
     # rows: (out elements, *leaf shape); columns: (leaf elements, *out shape) -> move last
     stacked = stack(filled, dim=0 if rows_are_outputs else -1)
     return stacked.reshape(_shape(out) + _shape(leaf))
@@ -291,8 +291,6 @@ def _as_tensor(part: Any, like: Any) -> Tensor:
         return _leaf(np.zeros(_shape(like), dtype=_dtype(like, like)))
     if isinstance(part, Tensor):
         return part
-    if type(part) is Value:
-        return part     # a Value part of a Tensor block cannot happen: one engine per block
     return _leaf(np.asarray(part, dtype=_dtype(like, like)))
 
 

@@ -1,4 +1,5 @@
-"""Every Tensor op in one table: its NumPy forward beside its vector-Jacobian product (VJP).
+"""Every Tensor op in one table: its NumPy forward beside its vector-Jacobian product (VJP)
+and its Jacobian-vector product (JVP, forward mode: `autograd.forward`).
 
 A rule's `vjp` turns the gradient `g` of the op's output into the gradient of each operand.
 It is written once, against a tiny backend `B` (a namespace of functions), so it serves both:
@@ -11,6 +12,19 @@ Operators (`+ - * / ** @`), `.sum/.mean(axis=, keepdims=)`, `.reshape`, `.swapax
 `.shape` and indexing mean the same on ndarrays and Tensors, so rules use them directly.
 Masks (where is x > 0?) are plain boolean ndarrays computed from `B.raw(x)`: they are
 constants, with derivative zero.
+
+A rule's `jvp` pushes the operands' tangents forward to the output's tangent. Most ops need
+no second formula, and their entry says why with one of three words:
+
+* `SYMMETRIC`: each operand's Jacobian is symmetric (diagonal for elementwise ops, the
+  softmax's diag(s) − s sᵀ), so J·t = Jᵀ·t: the VJP applied to the tangent;
+* `LINEAR`: the op is linear (reshape, sum, getitem, cat, ...), so its JVP is the op
+  itself applied to the tangent;
+* `REDUCTION`: out[j] reduces a slice of one operand and the VJP is the gradient spread
+  by weights W (`vjp(ones) = W`), so the JVP is Σ W·t over the reduced axes.
+
+The other ops (matmul, linear, log_softmax) have a JVP function `(B, tangents, out, operands,
+arg)`, tangents a list with None for a zero tangent.
 
 A rule may return a gradient of the *broadcast* output shape: the engine sums it back to
 the operand's shape in ONE place, `unbroadcast`. Operands that do not require grad get
@@ -49,13 +63,20 @@ class Rule(NamedTuple):
     vjp: Callable      # unary: (B, g, out, a, arg) -> grad
     #                    binary: (B, g, out, a, b, arg, need) -> (grad_a, grad_b)
     #                    n-ary: (B, g, out, operands, arg, need) -> grads
+    jvp: Any = None    # SYMMETRIC, LINEAR, REDUCTION or (B, tangents, out, operands, arg)
 
+
+# How a rule's JVP follows from its forward or its VJP (see the module docstring).
+SYMMETRIC = "symmetric"
+LINEAR = "linear"
+REDUCTION = "reduction"
 
 RULES: Dict[str, Rule] = {}
 
 
-def _rule(op: str, symbol: str, arity: int, forward: Callable, vjp: Callable) -> None:
-    RULES[op] = Rule(symbol, arity, forward, vjp)
+def _rule(op: str, symbol: str, arity: int, forward: Callable, vjp: Callable,
+          jvp: Any) -> None:
+    RULES[op] = Rule(symbol, arity, forward, vjp, jvp)
 
 
 # ---- broadcasting: the one place gradients are summed back to an operand's shape ----
@@ -258,15 +279,16 @@ def _quiet(forward: Callable) -> Callable:
 # ---- binary elementwise (NumPy broadcasting) ----
 
 _rule("+", "+", 2, lambda a, b, arg: a + b,
-      lambda B, g, out, a, b, arg, need: (g, g))
+      lambda B, g, out, a, b, arg, need: (g, g), SYMMETRIC)
 _rule("-", "−", 2, lambda a, b, arg: a - b,
-      lambda B, g, out, a, b, arg, need: (g, -g if need[1] else None))
+      lambda B, g, out, a, b, arg, need: (g, -g if need[1] else None), SYMMETRIC)
 _rule("*", "×", 2, lambda a, b, arg: a * b,
       lambda B, g, out, a, b, arg, need: (g * b if need[0] else None,
-                                          g * a if need[1] else None))
+                                          g * a if need[1] else None), SYMMETRIC)
 _rule("/", "÷", 2, _quiet(lambda a, b, arg: a / b),
       lambda B, g, out, a, b, arg, need: (g / b if need[0] else None,
-                                          -g * (out / b) if need[1] else None))  # PyTorch's order
+                                          -g * (out / b) if need[1] else None),  # PyTorch's order
+      SYMMETRIC)
 
 
 def _pow_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any, need: Sequence[bool]) -> tuple:
@@ -295,19 +317,19 @@ def _pow_tensors(a: np.ndarray, b: np.ndarray, arg: Any) -> np.ndarray:
     return out
 
 
-_rule("pow", "^", 2, _quiet(_pow_tensors), _pow_vjp)
+_rule("pow", "^", 2, _quiet(_pow_tensors), _pow_vjp, SYMMETRIC)
 _rule("maximum", "max", 2, lambda a, b, arg: np.maximum(a, b),
       lambda B, g, out, a, b, arg, need: (
           _winner_grad(B, g, a, b) if need[0] else None,
-          _winner_grad(B, g, b, a) if need[1] else None))
+          _winner_grad(B, g, b, a) if need[1] else None), SYMMETRIC)
 _rule("minimum", "min", 2, lambda a, b, arg: np.minimum(a, b),
       lambda B, g, out, a, b, arg, need: (
           _winner_grad(B, g, b, a) if need[0] else None,
-          _winner_grad(B, g, a, b) if need[1] else None))
+          _winner_grad(B, g, a, b) if need[1] else None), SYMMETRIC)
 # where(cond, a, b): `cond` is a boolean ndarray held in `arg` (not differentiable).
 _rule("where", "where", 2, lambda a, b, cond: np.where(cond, a, b),
       lambda B, g, out, a, b, cond, need: (B.mask(g, cond) if need[0] else None,
-                                           B.mask(g, ~cond) if need[1] else None))
+                                           B.mask(g, ~cond) if need[1] else None), SYMMETRIC)
 
 
 # ---- matrix products ----
@@ -337,7 +359,22 @@ def _matmul_vjp(B: Any, g: Any, out: Any, a: Any, b: Any, arg: Any,
     return ga, gb
 
 
-_rule("matmul", "@", 2, lambda a, b, arg: a @ b, _matmul_vjp)
+def _matmul_jvp(B: Any, ts: Sequence[Any], out: Any, ops: Sequence[Any], arg: Any) -> Any:
+    # Bilinear: d(a @ b) = da @ b + a @ db (matmul's own 1-D promotion rules apply).
+    (ta, tb), (a, b) = ts, ops
+    return total([ta @ b if ta is not None else None, a @ tb if tb is not None else None])
+
+
+def total(terms: Sequence[Any]) -> Any:
+    """The sum of the terms that are not None (a JVP's contributions; at least one is)."""
+    found = [t for t in terms if t is not None]
+    result = found[0]
+    for t in found[1:]:
+        result = result + t
+    return result
+
+
+_rule("matmul", "@", 2, lambda a, b, arg: a @ b, _matmul_vjp, _matmul_jvp)
 
 
 def _linear_forward(ops: list, arg: Any) -> np.ndarray:
@@ -364,7 +401,15 @@ def _linear_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], arg: Any,
     return grads
 
 
-_rule("linear", "xWᵀ+b", 0, _linear_forward, _linear_vjp)
+def _linear_jvp(B: Any, ts: Sequence[Any], out: Any, ops: Sequence[Any], arg: Any) -> Any:
+    # d(x Wᵀ + b) = dx Wᵀ + x dWᵀ + db
+    x, w = ops[0], ops[1]
+    return total([ts[0] @ w.T if ts[0] is not None else None,
+                  x @ ts[1].T if ts[1] is not None else None,
+                  ts[2] if len(ops) == 3 else None])
+
+
+_rule("linear", "xWᵀ+b", 0, _linear_forward, _linear_vjp, _linear_jvp)
 
 
 # ---- unary elementwise ----
@@ -389,13 +434,16 @@ def _pow_scalar_vjp(B: Any, g: Any, out: Any, a: Any, k: float) -> Any:
     return g * (k * (a ** (k - 1.0) if B is not ARRAY_MATH else _power(a, k - 1.0)))
 
 
-_rule("neg", "−", 1, _fwd(np.negative), lambda B, g, out, a, arg: -g)
-_rule("**", "**", 1, _quiet(_power), _pow_scalar_vjp)
-_rule("exp", "exp", 1, _quiet(_fwd(np.exp)), lambda B, g, out, a, arg: g * out)
-_rule("log", "log", 1, _quiet(_fwd(np.log)), lambda B, g, out, a, arg: g / a)
-_rule("sqrt", "√", 1, _quiet(_fwd(np.sqrt)), lambda B, g, out, a, arg: g / (2.0 * out))
-_rule("tanh", "tanh", 1, _fwd(np.tanh), lambda B, g, out, a, arg: g * (1.0 - out * out))
-_rule("sigmoid", "σ", 1, _fwd(_sigmoid), lambda B, g, out, a, arg: g * (out * (1.0 - out)))
+_rule("neg", "−", 1, _fwd(np.negative), lambda B, g, out, a, arg: -g, LINEAR)
+_rule("**", "**", 1, _quiet(_power), _pow_scalar_vjp, SYMMETRIC)
+_rule("exp", "exp", 1, _quiet(_fwd(np.exp)), lambda B, g, out, a, arg: g * out, SYMMETRIC)
+_rule("log", "log", 1, _quiet(_fwd(np.log)), lambda B, g, out, a, arg: g / a, SYMMETRIC)
+_rule("sqrt", "√", 1, _quiet(_fwd(np.sqrt)), lambda B, g, out, a, arg: g / (2.0 * out),
+      SYMMETRIC)
+_rule("tanh", "tanh", 1, _fwd(np.tanh), lambda B, g, out, a, arg: g * (1.0 - out * out),
+      SYMMETRIC)
+_rule("sigmoid", "σ", 1, _fwd(_sigmoid), lambda B, g, out, a, arg: g * (out * (1.0 - out)),
+      SYMMETRIC)
 def _split(B: Any, g: Any, positive: np.ndarray, otherwise: Any) -> Any:
     """g where the mask holds, `otherwise` elsewhere (two masked products, no np.where)."""
     return B.mask(g, positive) + B.mask(otherwise, ~positive)
@@ -408,9 +456,10 @@ def _leaky_relu(a: np.ndarray, slope: float) -> np.ndarray:
 
 
 _rule("relu", "ReLU", 1, lambda a, arg: np.maximum(a, 0),
-      lambda B, g, out, a, arg: B.mask(g, ~(B.raw(out) <= 0)))  # NaN passes, as PyTorch
+      lambda B, g, out, a, arg: B.mask(g, ~(B.raw(out) <= 0)),  # NaN passes, as PyTorch
+      SYMMETRIC)
 _rule("leaky_relu", "LeakyReLU", 1, _leaky_relu,
-      lambda B, g, out, a, slope: _split(B, g, B.raw(a) > 0, g * slope))
+      lambda B, g, out, a, slope: _split(B, g, B.raw(a) > 0, g * slope), SYMMETRIC)
 # max(a, 0) + alpha expm1(min(a, 0)) is a where a > 0 and alpha (e^a - 1) elsewhere.
 def _elu_vjp(B: Any, g: Any, out: Any, a: Any, alpha: float) -> Any:
     # PyTorch's: g where a > 0, g alpha e^a where a <= 0 (not g (out + alpha), which cancels
@@ -421,11 +470,13 @@ def _elu_vjp(B: Any, g: Any, out: Any, a: Any, alpha: float) -> Any:
 
 
 _rule("elu", "ELU", 1,
-      lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)), _elu_vjp)
+      lambda a, alpha: np.maximum(a, 0) + alpha * np.expm1(np.minimum(a, 0)), _elu_vjp,
+      SYMMETRIC)
 _rule("normal_cdf", "Φ", 1, _fwd(_normal_cdf),
-      lambda B, g, out, a, arg: g * (B.exp(a * a * -0.5) * _INV_SQRT_2PI))
+      lambda B, g, out, a, arg: g * (B.exp(a * a * -0.5) * _INV_SQRT_2PI), SYMMETRIC)
 _rule("gelu", "GELU", 1, lambda a, arg: a * _normal_cdf(a),
-      lambda B, g, out, a, arg: g * (B.normal_cdf(a) + a * (B.exp(a * a * -0.5) * _INV_SQRT_2PI)))
+      lambda B, g, out, a, arg: g * (B.normal_cdf(a) + a * (B.exp(a * a * -0.5) * _INV_SQRT_2PI)),
+      SYMMETRIC)
 
 
 def _softplus_forward(a: np.ndarray, arg: Tuple[float, float]) -> np.ndarray:
@@ -450,7 +501,7 @@ def _softplus_vjp(B: Any, g: Any, out: Any, a: Any, arg: Tuple[float, float]) ->
     return _split(B, g, z > threshold, g * B.sigmoid(curved * beta))
 
 
-_rule("softplus", "softplus", 1, _quiet(_softplus_forward), _softplus_vjp)
+_rule("softplus", "softplus", 1, _quiet(_softplus_forward), _softplus_vjp, SYMMETRIC)
 def _sign(a: np.ndarray) -> np.ndarray:
     # 0 at 0 (abs'(0) = 0) and at NaN, like PyTorch's sgn (np.sign(nan) would be nan).
     s = (a > 0).astype(a.dtype)
@@ -458,17 +509,17 @@ def _sign(a: np.ndarray) -> np.ndarray:
     return s
 
 
-_rule("abs", "|·|", 1, _fwd(np.abs), lambda B, g, out, a, arg: g * _sign(B.raw(a)))
-_rule("sin", "sin", 1, _fwd(np.sin), lambda B, g, out, a, arg: g * B.cos(a))
-_rule("cos", "cos", 1, _fwd(np.cos), lambda B, g, out, a, arg: -(g * B.sin(a)))
+_rule("abs", "|·|", 1, _fwd(np.abs), lambda B, g, out, a, arg: g * _sign(B.raw(a)), SYMMETRIC)
+_rule("sin", "sin", 1, _fwd(np.sin), lambda B, g, out, a, arg: g * B.cos(a), SYMMETRIC)
+_rule("cos", "cos", 1, _fwd(np.cos), lambda B, g, out, a, arg: -(g * B.sin(a)), SYMMETRIC)
 # clamp(min, max): gradient 1 inside [min, max], boundaries included (PyTorch's rule).
 _rule("clamp", "clamp", 1, lambda a, arg: np.clip(a, arg[0], arg[1]),
       lambda B, g, out, a, arg: B.mask(
           g, (B.raw(a) >= (-np.inf if arg[0] is None else arg[0]))
-          & (B.raw(a) <= (np.inf if arg[1] is None else arg[1]))))
+          & (B.raw(a) <= (np.inf if arg[1] is None else arg[1]))), SYMMETRIC)
 _rule("cast", "cast", 1, lambda a, dtype: a.astype(dtype),
-      lambda B, g, out, a, dtype: B.cast(g, B.raw(a).dtype))
-_rule("clone", "clone", 1, lambda a, arg: a.copy(), lambda B, g, out, a, arg: g)
+      lambda B, g, out, a, dtype: B.cast(g, B.raw(a).dtype), LINEAR)
+_rule("clone", "clone", 1, lambda a, arg: a.copy(), lambda B, g, out, a, arg: g, LINEAR)
 
 
 # ---- shape and movement (forwards are NumPy views where NumPy allows) ----
@@ -478,20 +529,20 @@ def _reshape_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
 
 
 for _name in ("reshape", "squeeze", "unsqueeze", "flatten"):
-    _rule(_name, _name, 1, lambda a, shape: a.reshape(shape), _reshape_vjp)
+    _rule(_name, _name, 1, lambda a, shape: a.reshape(shape), _reshape_vjp, LINEAR)
 _rule("permute", "permute", 1, lambda a, axes: a.transpose(axes),
-      lambda B, g, out, a, axes: B.permute(g, tuple(int(i) for i in np.argsort(axes))))
+      lambda B, g, out, a, axes: B.permute(g, tuple(int(i) for i in np.argsort(axes))), LINEAR)
 # A 0-d tensor's only dims, 0 and -1, name itself: transpose(0, 0) is the identity.
 _rule("transpose", "transpose", 1, lambda a, dims: a.swapaxes(*dims) if a.ndim else a,
-      lambda B, g, out, a, dims: g.swapaxes(*dims) if len(g.shape) else g)
+      lambda B, g, out, a, dims: g.swapaxes(*dims) if len(g.shape) else g, LINEAR)
 # expand's VJP is the identity: unbroadcast sums the gradient back to the operand's shape.
 _rule("expand", "expand", 1, lambda a, shape: np.broadcast_to(a, shape),
-      lambda B, g, out, a, shape: g)
+      lambda B, g, out, a, shape: g, LINEAR)
 _rule("getitem", "[ ]", 1, lambda a, index: a[index],
-      lambda B, g, out, a, index: B.scatter(g, index, a.shape))
+      lambda B, g, out, a, index: B.scatter(g, index, a.shape), LINEAR)
 # The transpose of getitem (used by higher-order gradients of indexing).
 _rule("scatter_add", "scatter", 1, lambda a, arg: _scatter(a, arg[0], arg[1]),
-      lambda B, g, out, a, arg: g[arg[0]])
+      lambda B, g, out, a, arg: g[arg[0]], LINEAR)
 
 
 def _cat_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], axis: int,
@@ -511,8 +562,8 @@ def _stack_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], axis: int,
     return [g[lead + (i,)] if n else None for i, n in enumerate(need)]
 
 
-_rule("cat", "cat", 0, lambda ops, axis: np.concatenate(ops, axis=axis), _cat_vjp)
-_rule("stack", "stack", 0, lambda ops, axis: np.stack(ops, axis=axis), _stack_vjp)
+_rule("cat", "cat", 0, lambda ops, axis: np.concatenate(ops, axis=axis), _cat_vjp, LINEAR)
+_rule("stack", "stack", 0, lambda ops, axis: np.stack(ops, axis=axis), _stack_vjp, LINEAR)
 
 
 # ---- reductions: arg = (axes or None, keepdims, ...) with axes a sorted tuple ----
@@ -527,8 +578,9 @@ def _mean_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
     return B.expand(_kept(g, a.shape, axes, keepdims) / _count(a.shape, axes), a.shape)
 
 
-_rule("sum", "Σ", 1, lambda a, arg: np.sum(a, axis=arg[0], keepdims=arg[1]), _sum_vjp)
-_rule("mean", "mean", 1, lambda a, arg: np.mean(a, axis=arg[0], keepdims=arg[1]), _mean_vjp)
+_rule("sum", "Σ", 1, lambda a, arg: np.sum(a, axis=arg[0], keepdims=arg[1]), _sum_vjp, LINEAR)
+_rule("mean", "mean", 1, lambda a, arg: np.mean(a, axis=arg[0], keepdims=arg[1]), _mean_vjp,
+      LINEAR)
 
 
 # max/min's `index` says how the gradient is shared: an index array (max(dim): all of it to
@@ -567,8 +619,8 @@ def _extreme_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
     return gk * (mask / count).astype(ra.dtype, copy=False)   # amax: PyTorch multiplies
 
 
-_rule("max", "max", 1, _extreme_forward, _extreme_vjp)
-_rule("min", "min", 1, _extreme_forward, _extreme_vjp)
+_rule("max", "max", 1, _extreme_forward, _extreme_vjp, REDUCTION)
+_rule("min", "min", 1, _extreme_forward, _extreme_vjp, REDUCTION)
 
 
 def _centered(a: Any, axes: Any) -> Any:
@@ -589,7 +641,7 @@ def _var_grad(B: Any, g: Any, a: Any, axes: Any, keepdims: bool, correction: flo
 
 _rule("var", "var", 1,
       lambda a, arg: np.var(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]),
-      lambda B, g, out, a, arg: _var_grad(B, g, a, *arg))
+      lambda B, g, out, a, arg: _var_grad(B, g, a, *arg), REDUCTION)
 
 
 def _std_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
@@ -601,7 +653,7 @@ def _std_vjp(B: Any, g: Any, out: Any, a: Any, arg: Any) -> Any:
 
 
 _rule("std", "std", 1,
-      lambda a, arg: np.std(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]), _std_vjp)
+      lambda a, arg: np.std(a, axis=arg[0], ddof=arg[2], keepdims=arg[1]), _std_vjp, REDUCTION)
 
 
 # ---- softmax family: stable for logits of ±1e4 (the max is subtracted first) ----
@@ -660,17 +712,33 @@ def _log_softmax_forward(a: np.ndarray, axis: int) -> np.ndarray:
 
 _rule("logsumexp", "logΣexp", 1, _quiet(_logsumexp_forward),
       lambda B, g, out, a, arg: _kept(g, a.shape, arg[0], arg[1])
-      * B.exp(a - _kept(out, a.shape, arg[0], arg[1])))
+      * B.exp(a - _kept(out, a.shape, arg[0], arg[1])), REDUCTION)
 _rule("softmax", "softmax", 1, _quiet(_softmax_forward),
-      lambda B, g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)))
+      lambda B, g, out, a, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)), SYMMETRIC)
+def _log_softmax_jvp(B: Any, ts: Sequence[Any], out: Any, ops: Sequence[Any],
+                     axis: int) -> Any:
+    # J = I − 1 sᵀ along the axis (s = exp(out)): not symmetric, so not the VJP.
+    t = ts[0]
+    return t - (B.exp(out) * t).sum(axis=axis, keepdims=True)
+
+
 _rule("log_softmax", "log_softmax", 1, _quiet(_log_softmax_forward),
-      lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True))
+      lambda B, g, out, a, axis: g - B.exp(out) * g.sum(axis=axis, keepdims=True),
+      _log_softmax_jvp)
 
 
 # ---- custom ops: an autograd.Function's node; its ctx (the arg) runs the user's backward ----
 
+def _function_jvp(B: Any, ts: Sequence[Any], out: Any, ops: Sequence[Any], ctx: Any) -> Any:
+    raise NotImplementedError(
+        f"forward mode: the custom op {ctx.op_name!r} (an autograd.Function on Tensors) "
+        f"defines backward only, and one VJP cannot give a JVP; compute it in reverse mode "
+        f"(autograd.functional.jacobian / vjp) or write the op with built-in Tensor ops")
+
+
 _rule("function", "", 0, made_by_apply,
-      lambda B, g, out, ops, ctx, need: ctx.vector_jacobian(g, ops, B is not ARRAY_MATH))
+      lambda B, g, out, ops, ctx, need: ctx.vector_jacobian(g, ops, B is not ARRAY_MATH),
+      _function_jvp)
 
 
 # ---- binary cross-entropy: PyTorch's clamps cannot be composed from the ops above ----
@@ -730,9 +798,9 @@ def _bce_logits_vjp(B: Any, g: Any, out: Any, ops: Sequence[Any], pos_weight: An
 
 # pos_weight (the arg: an array or None) is a constant, as in PyTorch.
 _rule("binary_cross_entropy_with_logits", "BCEWithLogits", 0, _quiet(_bce_logits_forward),
-      _bce_logits_vjp)
+      _bce_logits_vjp, SYMMETRIC)
 
 _rule("binary_cross_entropy", "BCE", 2,
       lambda p, y, arg: -(y * _clamped_log(ARRAY_MATH, p)
                           + (1.0 - y) * _clamped_log(ARRAY_MATH, 1.0 - p)),
-      _bce_vjp)
+      _bce_vjp, SYMMETRIC)

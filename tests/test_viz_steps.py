@@ -19,23 +19,25 @@ from viz_support import graphviz_pure, neuron
 _NODE = re.compile(r"^\s*(n\d+) \[label=<(.*)>\]$", re.M)
 
 
-def grads_in(source: str) -> dict:
-    """node id -> the grad text shown (with 'so far' when there)."""
+def grads_in(source: str, row: str = "grad") -> dict:
+    """node id -> the text of its grad row (with 'so far' when there), or of another row
+    (`row="ẋ"`: a forward-mode drawing's tangent)."""
     out = {}
     for name, label in _NODE.findall(source):
-        m = re.search(r'(?:<FONT[^>]*>)?grad(?:</FONT>)?</TD><TD ALIGN="RIGHT">(?:<FONT[^>]*>)?'
-                      r"([^<]*)", label)
+        m = re.search(rf'(?:<FONT[^>]*>)?{row}(?:</FONT>)?</TD><TD ALIGN="RIGHT">'
+                      r"(?:<FONT[^>]*>)?([^<]*)", label)
         out[name] = m.group(1) if m else None
     return out
 
 
-def looks_in(source: str) -> dict:
-    """node id -> (fill, frame colour, frame width, grad text) as the DOT draws it."""
+def looks_in(source: str, row: str = "grad") -> dict:
+    """node id -> (fill, frame colour, frame width, grad text) as the DOT draws it (the
+    text of another row with `row=`: "ẋ" in a forward-mode drawing)."""
     out = {}
     for name, label in _NODE.findall(source):
         table = re.search(r'<TABLE BORDER="(\d+)"[^>]*BGCOLOR="([^"]*)" COLOR="([^"]*)"', label)
         out[name] = (table.group(2), table.group(3), int(table.group(1)),
-                     grads_in(f"  {name} [label=<{label}>]")[name])
+                     grads_in(f"  {name} [label=<{label}>]", row)[name])
     return out
 
 
@@ -277,10 +279,12 @@ def _widget_tree(widget: str) -> dict:
         {"tag": "script", "attrs": {"class": "gg-data"}, "text": data}]}
 
 
+@pytest.mark.parametrize("mode", ["backward", "forward"])
 @pytest.mark.parametrize("graph", ["neuron", "reuse", "mlp"])
-def test_page_script_shows_every_frame_as_its_drawing(tmp_path, graph):
+def test_page_script_shows_every_frame_as_its_drawing(tmp_path, graph, mode):
     """Each frame the page's script shows (fills, frames, grad texts) is the frame's own
-    drawing (`steps.frames[k]`); run under node on a small DOM built from the page."""
+    drawing (`steps.frames[k]`); run under node on a small DOM built from the page. The
+    forward-mode film (viz.forward_steps, issue 14) runs on the same page script."""
     node = shutil.which("node")
     if node is None:
         pytest.skip("node is not installed")
@@ -294,7 +298,10 @@ def test_page_script_shows_every_frame_as_its_drawing(tmp_path, graph):
             root = root * x                   # x drawn again beside its far uses
     else:
         root = mlp_loss([3, 1])
-    steps = viz.backward_steps(root)
+    if mode == "backward":
+        steps = viz.backward_steps(root)
+    else:
+        steps = viz.forward_steps(root, topological_order(root)[0], 1.0)
     widget = steps.widget("w")
     script = widget.split("<script>")[1].split("</script>")[0]
     program = _FAKE_DOM.replace("TREE", json.dumps(_widget_tree(widget))).replace(
@@ -307,7 +314,7 @@ def test_page_script_shows_every_frame_as_its_drawing(tmp_path, graph):
     assert shown[-1] == len(steps) - 1                     # steps past the end stop there
     for k, frame in enumerate(shown[:-1]):
         assert frame["frame"] == k
-        expected = looks_in(steps.frames[k].source)
+        expected = looks_in(steps.frames[k].source, "grad" if mode == "backward" else "ẋ")
         assert frame["shown"] == {name: list(look) for name, look in expected.items()}, k
         assert frame["caption"] == "".join(steps.captions[k])
     if graph == "reuse":

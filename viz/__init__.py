@@ -15,11 +15,15 @@ PyTorch code draws the same way: `with viz.trace_torch() as tape:` records a run
 >>> len(steps.frames)                          # the seed, then the two ops
 3
 >>> page = viz.explore(y)                      # .save("graph.html"): hover, click, change, step
+>>> forward = viz.forward_steps(y, x, 1.0)     # forward mode: the tangent ẋ pushed forward
+>>> len(forward.frames)                        # the seed, then the two ops
+3
 """
 from .draw import NoBackwardWarning, draw, draw_modules, trace
 from .drawing import Drawing
 from .explore import Explorer, explore
 from .film import Film
+from .forward import ForwardSteps, draw_forward, forward_steps, side_by_side
 from .plots import (descent_path, plot_decision_boundary, plot_gradient_flow,
                     plot_learning_curves, plot_loss_surface, plot_lr_finder)
 from .render import RenderError, RendererNotFound, RenderTimeout, find_renderer
@@ -34,4 +38,4 @@ __all__ = ["draw", "draw_modules", "trace", "Drawing", "backward_steps", "Backwa
            "RenderError", "RenderTimeout", "find_renderer",
            "plot_learning_curves", "plot_gradient_flow", "plot_decision_boundary",
            "plot_loss_surface", "descent_path", "plot_lr_finder", "trace_torch", "TorchTape",
-           "draw_torch"]
+           "draw_torch", "draw_forward", "forward_steps", "ForwardSteps", "side_by_side"]

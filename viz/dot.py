@@ -76,7 +76,8 @@ class Resolved:
     """Options after validation and after the size-dependent defaults are decided."""
 
     __slots__ = ("rankdir", "show_grad", "edge_labels", "merge_ops", "color", "vanishing",
-                 "exploding", "on_path", "highlight_name", "title", "max_nodes", "notes")
+                 "exploding", "on_path", "highlight_name", "title", "max_nodes", "notes",
+                 "quantity")
 
     def __init__(self, **kw: Any) -> None:
         for k, v in kw.items():
@@ -196,7 +197,7 @@ class Writer:
         name = f"n{i}" if consumer is None else copy_name(i, consumer)
         if self.compact:
             label = self._compact(title, op if merged else "", param, note, data, gtext,
-                                  look.tag, style)
+                                  look.tag, style, self.opts.quantity)
             extra = ("rounded,filled,dotted" if consumer is not None else
                      "rounded,filled,dashed" if look.dashed else "rounded,filled")
             out = [f'{name} [shape=box style="{extra}" fillcolor="{fill}" color="{border}" '
@@ -209,9 +210,9 @@ class Writer:
                 rows.append(labels.note_row(f"{shape_text(data)} {html(str(data.dtype))}"))
                 rows.append(labels.note_row(values_text(data), theme.TEXT))
                 if gtext is not None:
-                    rows.append(labels.row("grad", gtext, look.color))
+                    rows.append(labels.row(self.opts.quantity, gtext, look.color))
             else:
-                rows.extend(labels.value_rows(fmt(data), gtext, look.color))
+                rows.extend(labels.value_rows(fmt(data), gtext, look.color, self.opts.quantity))
             if look.tag:
                 rows.append(labels.tag_row(look.tag, style.text))
             box = labels.table(rows, fill, border, width, look.dashed, dotted=consumer is not None)
@@ -229,7 +230,7 @@ class Writer:
 
     @staticmethod
     def _compact(title: str, op: str, param: bool, note: str, data: Any, gtext: Optional[str],
-                 tag: str, style: Optional[theme.GradStyle]) -> str:
+                 tag: str, style: Optional[theme.GradStyle], quantity: str) -> str:
         """Text lines instead of a table: big drawings lay out ~20% faster this way."""
         lines = []
         head = " ".join(x for x in (html(op, 16), f"<B>{html(title)}</B>" if title else "",
@@ -242,7 +243,7 @@ class Writer:
         else:
             lines.append("data " + fmt(data))
         if gtext is not None:
-            lines.append("grad " + gtext)
+            lines.append(f"{quantity} {gtext}")
         if tag:
             lines.append(f"<B>{html(tag)}</B>")
         body = '<BR ALIGN="LEFT"/>'.join(lines) + '<BR ALIGN="LEFT"/>'
@@ -313,11 +314,11 @@ class Writer:
         kind = kinds.pop() if len(kinds) == 1 else "mixed"
         big = max(mags, key=lambda m: math.inf if m != m else m)
         if kind == "mixed":
-            text = f"|grad| {fmt(min(mags))} … {fmt(big)}"
+            text = f"|{self.opts.quantity}| {fmt(min(mags))} … {fmt(big)}"
         else:
             sign = -1.0 if kind == "negative" else 1.0
             ends = sorted((sign * min(mags), sign * big))
-            text = f"grad {fmt(ends[0])} … {fmt(ends[1])}"
+            text = f"{self.opts.quantity} {fmt(ends[0])} … {fmt(ends[1])}"
         if not self.opts.color:
             return text, None
         return text, theme.grad_style(big, kind, self.opts.vanishing, self.opts.exploding)
@@ -487,9 +488,12 @@ class Writer:
         """Small lines under the key that explain what else the drawing shows."""
         notes = []
         if self.labelled_edges:
+            q = self.opts.quantity
+            rule = (f";  {q} = Σ (edge label × {q} of the input it comes from)"
+                    if q == labels.TANGENT
+                    else f";  {q} = Σ (edge label × {q} of the node it feeds)")
             notes.append("edge label = local derivative ∂out/∂in" + (
-                ";  grad = Σ (edge label × grad of the node it feeds)"
-                if self.opts.show_grad else ""))
+                rule if self.opts.show_grad else ""))
         if any(p >= 0 for p in self.copies.uses):
             notes.append(f'<FONT COLOR="{theme.COPY_NOTE}">copy · used k×</FONT>: a node used '
                          "by k ops is drawn again (dotted) beside its far uses; it is one "
@@ -518,7 +522,8 @@ class Writer:
                 for t in texts]
         kinds = self.kinds | (self.frame.kinds if self.frame is not None else set())
         if opts.color and opts.show_grad and kinds:
-            key = labels.legend(opts.vanishing, opts.exploding, sorted(kinds), self.params)
+            key = labels.legend(opts.vanishing, opts.exploding, sorted(kinds), self.params,
+                                opts.quantity)
             # graphviz stretches a nested table to its cell; empty filler cells take most
             # of the extra width when a caption above is wider than the key.
             rows.append('<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" '

@@ -21,6 +21,7 @@ import numpy as np
 
 from autograd.graph import topological_order
 
+from . import labels
 from .dot import Frame, Resolved, Writer
 from .drawing import Drawing
 from .node import grad_of
@@ -140,10 +141,12 @@ def prepare(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
             merge_ops: Optional[bool] = None, color: bool = True, vanishing: float = VANISHING,
             exploding: float = EXPLODING, highlight: Any = None, collapse: Optional[int] = None,
             max_nodes: int = 300, title: Optional[str] = None,
-            frame: Optional[Frame] = None, notes: Sequence[str] = ()) -> Writer:
+            frame: Optional[Frame] = None, notes: Sequence[str] = (),
+            quantity: str = labels.GRAD) -> Writer:
     """The options checked and resolved, the plan made: a `Writer` ready to write DOT for
     a prepared `GraphView` with given gradients (draw and backward_steps use it). `notes`
-    are extra small lines under the key (what a drawing of someone else's graph lacks)."""
+    are extra small lines under the key (what a drawing of someone else's graph lacks);
+    `quantity` names the numbers shown per node (`labels.TANGENT` in forward mode)."""
     rankdir = rankdir.upper() if isinstance(rankdir, str) else rankdir
     if rankdir not in RANKDIRS:
         raise ValueError(f"draw: rankdir must be 'LR' (left to right) or 'TB' (top to "
@@ -178,7 +181,7 @@ def prepare(view: GraphView, grads: Sequence[Any], *, rankdir: str = "LR",
         merge_ops=not small if merge_ops is None else merge_ops,
         color=bool(color), vanishing=float(vanishing), exploding=float(exploding),
         on_path=on_path, highlight_name=highlight_name, title=title, max_nodes=max_nodes,
-        notes=tuple(notes))
+        notes=tuple(notes), quantity=quantity)
     copies = plan_copies(view.parents, plan.item_of, opts.merge_ops)
     return Writer(view.nodes, view.parents, view.roots, grads, plan, clusters, cluster_of,
                   opts, frame, param_names, copies)

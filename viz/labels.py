@@ -14,6 +14,9 @@ from typing import List, Optional, Sequence
 from . import theme
 from .text import html
 
+GRAD = "grad"      # a node's gradient row (reverse mode) ...
+TANGENT = "ẋ"      # ... and its tangent row in a forward-mode drawing
+
 _CELL = '<TD ALIGN="LEFT">{}</TD><TD ALIGN="RIGHT">{}</TD>'
 
 
@@ -24,10 +27,11 @@ def row(name: str, value: str, color: Optional[str] = None) -> str:
     return "<TR>" + _CELL.format(name, value) + "</TR>"
 
 
-def value_rows(data: str, grad: Optional[str], grad_color: Optional[str] = None) -> List[str]:
+def value_rows(data: str, grad: Optional[str], grad_color: Optional[str] = None,
+               name: str = GRAD) -> List[str]:
     rows = [row("data", data)]
     if grad is not None:
-        rows.append(row("grad", grad, grad_color))
+        rows.append(row(name, grad, grad_color))
     return rows
 
 
@@ -78,17 +82,19 @@ def _small(text: str, color: str = theme.TEXT) -> str:
     return f'<FONT POINT-SIZE="9" COLOR="{color}">{text}</FONT>'
 
 
-def legend(vanishing: float, exploding: float, kinds: Sequence[str], params: bool) -> List[str]:
+def legend(vanishing: float, exploding: float, kinds: Sequence[str], params: bool,
+           name: str = GRAD) -> List[str]:
     """Rows of the gradient-colour key, for the `kinds` of style the drawing uses only: the
-    log scale (one colour step per decade) for each sign used, then the other kinds."""
+    log scale (one colour step per decade) for each sign used, then the other kinds.
+    `name` is what the colours measure (`TANGENT` in a forward-mode drawing)."""
     ticks = theme.legend_ticks(vanishing, exploding)
     steps = len(ticks)
     span = steps + 2
-    names = {"positive": "grad &gt; 0", "negative": "grad &lt; 0", "mixed": "mixed signs"}
+    names = {"positive": f"{name} &gt; 0", "negative": f"{name} &lt; 0", "mixed": "mixed signs"}
     out = []
     signs = [kind for kind in ("positive", "negative", "mixed") if kind in kinds]
     if signs:
-        title = _small("<B>node colour = |grad|, log scale</B>")
+        title = _small(f"<B>node colour = |{name}|, log scale</B>")
         rows = [f'<TR><TD ALIGN="LEFT" COLSPAN="{span}">{title}</TD></TR>']
         for kind in signs:
             cells = "".join(_swatch(theme.step_color(kind, k, steps)) for k in range(steps))
@@ -97,10 +103,11 @@ def legend(vanishing: float, exploding: float, kinds: Sequence[str], params: boo
                         f'{_small(t)}</TD>' for t in ticks)
         rows.append(f"<TR><TD></TD>{marks}<TD></TD></TR>")
         out.append(_nested(rows))
-    styles = {"zero": (theme.ZERO_STYLE, "grad = 0 exactly"),
+    styles = {"zero": (theme.ZERO_STYLE, f"{name} = 0 exactly"),
               "vanishing": (theme.VANISHING_STYLE,
-                            f"vanishing 0 &lt; |grad| &lt; {theme.tick(vanishing)}"),
-              "exploding": (theme.EXPLODING_STYLE, f"exploding |grad| &gt; {theme.tick(exploding)}"),
+                            f"vanishing 0 &lt; |{name}| &lt; {theme.tick(vanishing)}"),
+              "exploding": (theme.EXPLODING_STYLE,
+                            f"exploding |{name}| &gt; {theme.tick(exploding)}"),
               "nonfinite": (theme.NONFINITE_STYLE, "NaN / inf"),
               "unknown": (theme.UNKNOWN_STYLE, "not reached yet")}
     keys = [(fill, pen, text) for kind, ((fill, pen, _), text) in styles.items() if kind in kinds]

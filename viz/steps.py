@@ -45,9 +45,10 @@ class TooManyFrames(ValueError):
     """The film would have more frames than `max_frames` (`frames` and `limit` say how many;
     for a graph far too big, `frames` counts every op, an upper bound)."""
 
-    def __init__(self, frames: int, limit: int) -> None:
+    def __init__(self, frames: int, limit: int, who: str = "backward_steps",
+                 what: str = "backward pass") -> None:
         self.frames, self.limit = frames, limit
-        super().__init__(f"backward_steps: the backward pass takes {frames} frames, over "
+        super().__init__(f"{who}: the {what} takes {frames} frames, over "
                          f"max_frames={limit}. Draw a smaller graph or raise max_frames.")
 
 
@@ -146,16 +147,26 @@ def check_max_frames(who: str, max_frames: Any) -> None:
         raise ValueError(f"{who}: max_frames must be an integer >= 1, got {max_frames!r}")
 
 
-def film(view: GraphView, max_frames: int) -> List[_Step]:
-    """The frames of the backward pass from the view's one output; `TooManyFrames` when
-    there are more than `max_frames`."""
+def film(view: GraphView, max_frames: int, make: Callable[[GraphView], List[_Step]] = _film,
+         who: str = "backward_steps", what: str = "backward pass") -> List[_Step]:
+    """The frames `make` films (the backward pass from the view's one output by default);
+    `TooManyFrames` when there are more than `max_frames`."""
     most = 1 + sum(1 for ps in view.parents if ps)      # the seed + every op, at most
     if most > 10 * max_frames:
-        raise TooManyFrames(most, max_frames)           # without making the film first
-    steps = _film(view)
+        raise TooManyFrames(most, max_frames, who, what)  # without making the film first
+    steps = make(view)
     if len(steps) > max_frames:
-        raise TooManyFrames(len(steps), max_frames)
+        raise TooManyFrames(len(steps), max_frames, who, what)
     return steps
+
+
+def check_frame_options(who: str, max_frames: Any, options: Dict[str, Any]) -> None:
+    """max_frames and the draw options a film accepts (not the ones that change the layout
+    or the numbers shown)."""
+    check_max_frames(who, max_frames)
+    for bad in ("show_grad", "collapse", "highlight", "max_nodes", "quantity"):
+        if bad in options:
+            raise TypeError(f"{who}: option {bad}= is not available for frames")
 
 
 def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES,
@@ -164,10 +175,7 @@ def backward_steps(root: Any, *, max_frames: int = MAX_FRAMES,
     `draw`'s (rankdir, edge_labels, merge_ops, color, vanishing, exploding, title)."""
     if isinstance(root, (list, tuple)):
         raise TypeError("backward_steps: give one output node (backward starts from one seed)")
-    check_max_frames("backward_steps", max_frames)
-    for bad in ("show_grad", "collapse", "highlight", "max_nodes"):
-        if bad in options:
-            raise TypeError(f"backward_steps: option {bad}= is not available for frames")
+    check_frame_options("backward_steps", max_frames, options)
     view = GraphView(root)
     steps = BackwardSteps(view, film(view, max_frames), options)
     steps.frames[-1]              # the draw options are checked now, not at the first save
@@ -268,6 +276,7 @@ class BackwardSteps(Page):
     STYLE = ("steps.css",)
     KIND = "steps"
     TITLE = "Backward pass, step by step"
+    STEP = "backward step"          # what the slider moves through
 
     def __init__(self, view: GraphView, steps: List[_Step], options: Dict[str, Any]) -> None:
         self.view = view
@@ -290,7 +299,7 @@ class BackwardSteps(Page):
         return self.frames[k]
 
     def __repr__(self) -> str:
-        return f"<BackwardSteps: {len(self.steps)} frames>"
+        return f"<{type(self).__name__}: {len(self.steps)} frames>"
 
     # ---- the page ----
     def widget(self, element_id: str = "glassgrad-steps") -> str:
@@ -301,7 +310,7 @@ class BackwardSteps(Page):
         svg, data = self._page
         return "\n".join([
             f'<div id="{element_id}" class="gg-steps">',
-            stepper_bar(len(data["frames"])),
+            stepper_bar(len(data["frames"]), self.STEP),
             f'<div class="gg-graph">{svg}</div>',
             data_element(data),
             f"<script>{script(['frames.js', 'steps.js'], mount('stepsPage', element_id))}"

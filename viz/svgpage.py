@@ -42,7 +42,8 @@ _SHAPE = re.compile(r"<(path|polygon|ellipse)\b[^>]*>")
 _TEXT = re.compile(r"<text\b([^>]*)>([^<]*)</text>")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 _STROKE = ("stroke", "stroke-width", "stroke-dasharray")
-_ROLE = {"grad": "grad", "data": "value"}
+# A box's number rows: its gradient (or its tangent ẋ, drawn in the same place) and value.
+_ROLE = {"grad": "grad", "ẋ": "grad", "data": "value"}
 
 
 def inline(svg: str) -> str:
@@ -112,10 +113,11 @@ def _node(i: int, role: str, body: str, label: str) -> str:
     marks = {}
     for j, t in enumerate(texts):
         content = html.unescape(t.group(2)).strip()
-        if content in ("grad", "data") and j + 1 < len(texts):
+        word, _, rest = content.partition(" ")
+        if content in _ROLE and j + 1 < len(texts):
             marks[j + 1] = f'class="gg-{_ROLE[content]}"'
-        elif content[:5] in ("grad ", "data ") and j not in marks:
-            marks[j] = f'class="gg-{_ROLE[content[:4]]}" data-prefix="{content[:5]}"'
+        elif word in _ROLE and rest and j not in marks:
+            marks[j] = f'class="gg-{_ROLE[word]}" data-prefix="{word} "'
         elif content in ALARMS and j not in marks:
             marks[j] = 'class="gg-tag"'
     for j in sorted(marks, reverse=True):

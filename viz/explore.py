@@ -88,20 +88,42 @@ def probes(vanishing: float, exploding: float) -> List[float]:
     return [0.0, vanishing / 2, exploding * 2, math.nan, math.inf] + mids + [-m for m in mids]
 
 
+def fixed_because(view: GraphView) -> str:
+    """Why the page cannot recompute the graph ('' when it can): a node that is not a
+    number (a tensor, or a value nobody recorded), or an op without a rule in the page
+    (PyTorch's `linear`, a custom `autograd.Function`)."""
+    tensors = unknown = False
+    ops: Dict[str, None] = {}
+    for node, ps in zip(view.nodes, view.parents):
+        data = data_of(node)
+        if data is None:
+            unknown = True
+        elif not isinstance(data, float):
+            tensors = True
+        elif ps and rule_of(node)[0] not in PAGE_RULES:
+            ops[node.op] = None
+    if tensors:
+        return "Only graphs of scalar Values are recomputed in the page; this one holds tensors."
+    if unknown:
+        return ("The what-if is off: some values were not recorded (PyTorch keeps only what "
+                "backward needs; record the run with viz.trace_torch() to see them all).")
+    if ops:
+        shown = ", ".join(list(ops)[:6]) + (", ..." if len(ops) > 6 else "")
+        return (f"The what-if is off: {shown} {'has' if len(ops) == 1 else 'have'} no scalar "
+                f"rule in the page (its rules are glassgrad's scalar rule table); the numbers "
+                f"are shown as computed.")
+    return ""
+
+
 def live_spec(view: GraphView) -> Optional[Dict[str, Any]]:
     """What the page's engine (viz/web/engine.js `scalarGraph`) needs to recompute the
     graph: every node's rule key and parameter, its parents, its value, and the output.
-    None unless every node is a scalar and every op has a scalar rule."""
-    rules, args = [], []
-    for node, ps in zip(view.nodes, view.parents):
-        if not isinstance(data_of(node), float):
-            return None
-        key, arg = rule_of(node) if ps else ("", None)
-        if ps and key not in PAGE_RULES:
-            return None
-        rules.append(key)
-        args.append(arg)
-    return {"rule": rules, "arg": args, "parents": [list(ps) for ps in view.parents],
+    None unless every node is a scalar and every op has a scalar rule (`fixed_because`)."""
+    if fixed_because(view):
+        return None
+    rules = [rule_of(node) if ps else ("", None) for node, ps in zip(view.nodes, view.parents)]
+    return {"rule": [r[0] for r in rules], "arg": [r[1] for r in rules],
+            "parents": [list(ps) for ps in view.parents],
             "data": [data_of(node) for node in view.nodes], "root": view.roots[0]}
 
 
@@ -212,6 +234,7 @@ class Explorer(Page):
                 nodes.append(item)
             extra: Dict[str, Any] = {"nodes": nodes, "root": view.roots[0],
                                      "stepper": self.steps is not None, "note": self.note,
+                                     "fixed": fixed_because(view) if self.rules is None else "",
                                      "lr": self.lr, "highlight": theme.HIGHLIGHT,
                                      "dim": theme.EDGE_DIM}
             if self.rules is not None:
@@ -267,7 +290,8 @@ _COMPENSATED = sum([0.1] * 10) == 1.0
 
 def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int = MAX_FRAMES,
             **options: Any) -> Explorer:
-    """An interactive page for the graph that computed `root` (one Value or Tensor).
+    """An interactive page for the graph that computed `root` (one Value or Tensor, or a
+    `viz.trace_torch()` tape: its output).
 
     `params`: leaves (nodes or labels) that "step" updates (default: the nn parameters in
     the graph); `lr`: the step's starting learning rate; `max_frames`: the backward steps
@@ -286,6 +310,7 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
             raise TypeError(f"explore: option {bad}= is not available here (click a node in "
                             f"the page, or call window.glassgrad.select, to see its paths)")
     view = GraphView(root)
+    root = view.nodes[view.roots[0]]        # a recording (viz.trace_torch's tape): its output
     out = data_of(root)
     if is_array(out) and out.size != 1:
         raise ValueError(f"explore: the output must be one number (gradients and blame paths "

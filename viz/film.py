@@ -53,6 +53,7 @@ from .page import Page, data_element, html_path, mount, script
 from .steps import COLORS, _Step, page_data, stepper_bar
 from .structure import _module_prefixes
 from .svgpage import annotate
+from .torch_film import film_model
 from .text import fmt, html, quoted, short
 
 INPUT, LOSS = "input", "loss"
@@ -260,6 +261,7 @@ class Film(Page):
         self._calls += 1
         if (self._calls - 1) % self.every:
             return False
+        model, loss = film_model(model, loss)
         if self._modules is None:
             self._modules = _Modules(model, self.level, loss)
             self.norms = {name: [] for name in self._modules.names}

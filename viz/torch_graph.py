@@ -197,7 +197,7 @@ def _function_node(fn: Any, value: Any, made: Dict[int, TorchNode],
     if mapped is None:
         parents = [p for p in map(operand, range(len(slots))) if p is not None]
     value = value.detach().clone() if isinstance(value, torch.Tensor) else None
-    return TorchNode(value, parents=tuple(parents), op=mapped[0] if mapped else name,
+    return TorchNode(value, parents=tuple(parents), op=mapped[0] if mapped else "",
                      arg=mapped[2] if mapped else None, name=name, mapped=mapped is not None,
                      requires_grad=True)
 

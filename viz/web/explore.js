@@ -310,8 +310,7 @@ function explorer(root) {
 
   function needLive(who) {
     if (!live) {
-      throw new Error(who + ": only a graph of scalar Values is recomputed in the page; " +
-                      "this one has tensors (or ops without a scalar rule)");
+      throw new Error(who + ": " + data.fixed);
     }
   }
 
@@ -430,7 +429,7 @@ function explorer(root) {
       ui.history = element("div", "gg-history");
       step.appendChild(ui.history);
     } else {
-      section("What if?").appendChild(element("div", "gg-muted", "Only graphs of scalar Values are recomputed in the page; this one is shown as computed."));
+      section("What if?").appendChild(element("div", "gg-muted gg-fixed", data.fixed));
     }
   }
 

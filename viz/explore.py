@@ -8,6 +8,10 @@
 >>> page.live, page.frames                   # recomputed in the page; seed + 2 ops
 (True, 3)
 
+A PyTorch run recorded with `viz.trace_torch()` is explored the same way:
+`viz.explore(tape)` (its output; traced one-element tensors whose ops are all glassgrad's
+recompute like `Value`s, in float64; the backward steps replay each op in PyTorch).
+
 The page (`save("graph.html")`, or inline in Jupyter) holds one SVG laid out by graphviz
 on the Python side and plain JavaScript (viz/web/*.js, inlined: nothing is fetched):
 
@@ -19,7 +23,9 @@ on the Python side and plain JavaScript (viz/web/*.js, inlined: nothing is fetch
   chain rule over them: grad(x) = Σ over paths Π edge derivatives, equal to its gradient.
 - **What-if** (graphs of scalar `Value`s). Every leaf has an input; changing it
   recomputes every value and gradient in the page with a JavaScript copy of the scalar
-  rule table (viz/web/rules.js; a test checks it against autograd/scalar_rules.py).
+  rule table (viz/web/rules.js; a test checks it against autograd/scalar_rules.py). A
+  graph with tensors, or with an op outside that table (a custom `autograd.Function`;
+  PyTorch's `linear`), is shown as computed, and the page says why (`fixed_because`).
 - **Descend.** "step" applies p ← p − lr·grad to the leaves marked as parameters
   (`params=`, nn parameters by default, or the tick boxes) and shows the output (the
   loss) after each step.
@@ -309,6 +315,10 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
         if bad in options:
             raise TypeError(f"explore: option {bad}= is not available here (click a node in "
                             f"the page, or call window.glassgrad.select, to see its paths)")
+    if type(root).__module__.startswith("torch"):
+        raise TypeError("explore: got a PyTorch tensor: record the run with `with "
+                        "viz.trace_torch() as tape:` and call viz.explore(tape) "
+                        "(viz.draw_torch(t) draws a graph that was not traced)")
     view = GraphView(root)
     root = view.nodes[view.roots[0]]        # a recording (viz.trace_torch's tape): its output
     out = data_of(root)

@@ -93,8 +93,12 @@ class _Modules:
         self.params: List[List[Any]] = []
         owner_of: Dict[int, int] = {}            # id(module) -> shown module index
         passing: Dict[int, str] = {}             # id(module) -> class, modules without params
+        # A list of modules (`blocks` of `blocks.0`) is not a level of its own, as in the
+        # drawings' module boxes: its items are shown.
+        lists = {name.rsplit(".", 1)[0] for name, _ in named
+                 if "." in name and name.rsplit(".", 1)[1].isdigit()}
         for name, module in named:
-            if _level(name) != level:
+            if _level(name) != level or name in lists:
                 continue
             params = [p for _, p in module.named_parameters()]
             if not params:

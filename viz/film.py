@@ -29,7 +29,9 @@ gradient). The modules shown are those `level` deep (1: the model's children, `l
 of an MLP, `0` of a Sequential) that have parameters. When `loss` is a graph node, the
 arrows between modules follow the graph (a module's nodes carry it in `_scope`; modules
 without parameters, such as activations, label the arrows they sit on); otherwise the
-modules are drawn in order.
+modules are drawn in order. A `torch.nn.Module` comes through such an adapter
+(viz/torch_film.py; torch is imported only then): record it in a PyTorch loop with its
+loss tensor, and its modules are drawn in registration order.
 
 The page's `window.glassgrad`: `nodes()` → the modules `[{id, label, op, data, grad}]`
 (`grad`: the norm at the frame shown), `frames()`, `frame(k)` (show frame k; returns the
@@ -260,7 +262,8 @@ class Film(Page):
 
     def record(self, model: Any, loss: Any = None, step: Optional[int] = None) -> bool:
         """Keep this step's gradients (every `every`-th call); call it after
-        `loss.backward()`, before the optimizer's step. `loss`: the loss node (its graph
+        `loss.backward()`, before the optimizer's step. `model`: an nn.Module, glassgrad's
+        or PyTorch's (then `loss` may be its loss tensor). `loss`: the loss node (its graph
         gives the arrows between modules and, when small, every node's gradient) or a
         number. Returns True when this step was kept."""
         self._calls += 1

@@ -13,22 +13,15 @@ import viz
 from viz import theme
 from viz.torch_film import is_torch_module
 
+import test_film as film_tests
+
 torch = pytest.importorskip("torch", reason="PyTorch not installed")
 F = torch.nn.functional
 tnn = torch.nn
 
 
-def deep_mlp(activation: type, he: bool = False, depth: int = 10, width: int = 16):
-    torch.manual_seed(0)
-    layers, nin = [], 2
-    for _ in range(depth):
-        linear = tnn.Linear(nin, width)
-        if he:
-            tnn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
-            tnn.init.zeros_(linear.bias)
-        layers += [linear, activation()]
-        nin = width
-    return tnn.Sequential(*layers, tnn.Linear(nin, 1))
+def deep_mlp(activation: type, he: bool = False):
+    return film_tests.deep_mlp(activation, he, lib=tnn, manual_seed=torch.manual_seed)
 
 
 def train(model, film: viz.Film, steps: int = 30, check=None) -> None:

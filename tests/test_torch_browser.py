@@ -14,7 +14,7 @@ from viz_support import graphviz_pure
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed")
 
-from test_torch_explore import scalar_neuron, traced_mlp  # noqa: E402
+from test_torch_explore import scalar_neuron, traced_mlp, untraced_mlp  # noqa: E402
 from test_torch_film import deep_mlp, train  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("browser")
@@ -101,6 +101,25 @@ def test_a_scalar_pytorch_run_recomputes_in_the_page_like_pytorch(page):
                 + stepped["b"]).tanh().item()
     assert p.js("window.glassgrad.descend(0.1)") == pytest.approx(expected, rel=1e-12)
     assert expected < tape.output.raw_data
+
+
+def test_an_untraced_tensor_is_inspected_and_blamed_and_says_what_tracing_adds(page):
+    model, loss = untraced_mlp()
+    explorer = viz.explore(loss, params=model)
+    p = page(explorer)
+    assert p.page.inner_text(".gg-fixed") == explorer.fixed
+    assert p.page.inner_text(".gg-stepper .gg-muted") == explorer.note
+    assert p.js("window.glassgrad.frames()") == 0
+    blame = p.js("window.glassgrad.select('0.weight')")
+    assert blame["paths"] == 1
+    unknown = next(i for i, n in enumerate(explorer.view.nodes) if n.raw_data is None)
+    p.page.locator(f'.gg-node[data-node-id="{unknown}"]').first.hover()
+    p.page.wait_for_selector(".gg-tip:not([hidden])")
+    assert "data ? (not recorded)" in p.page.inner_text(".gg-tip")
+    for call in ("setLeaf('0.bias', 1)", "backwardStep(1)"):
+        with pytest.raises(Exception, match="viz.trace_torch"):
+            p.js(f"window.glassgrad.{call}")
+    p.errors.clear()
 
 
 def test_the_steps_page_of_a_tape(page):

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import viz
-from viz.explore import fixed_because, live_spec
-from viz.draw import GraphView
+from viz.explore import UNTRACED_STEPS, UNTRACED_WHAT_IF, fixed_because, live_spec
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed")
 F = torch.nn.functional
@@ -92,10 +91,36 @@ def test_a_tape_explored_before_backward_shows_the_replayed_gradients():
     assert w.grad is None
 
 
+def untraced_mlp():
+    torch.manual_seed(0)
+    model = tnn.Sequential(tnn.Linear(3, 4), tnn.ReLU(), tnn.Linear(4, 1))
+    loss = F.mse_loss(model(torch.randn(5, 3)), torch.randn(5, 1))
+    loss.backward()
+    return model, loss
+
+
+def test_an_untraced_tensor_explores_its_autograd_graph_without_what_if_or_steps():
+    model, loss = untraced_mlp()
+    page = viz.explore(loss, params=model)
+    assert not page.live and page.frames == 0
+    assert page.fixed == UNTRACED_WHAT_IF and page.note == UNTRACED_STEPS
+    assert "trace_torch" in page.fixed and "trace_torch" in page.note
+    # The same graph as draw_torch draws: leaves named by the model, PyTorch's gradients.
+    drawn = viz.draw_torch(loss, params=model).source
+    labels = [n.label for n in page.view.nodes if n.label]
+    assert sorted(labels) == ["0.bias", "0.weight", "2.bias", "2.weight"]
+    assert all(f"<B>{name}</B>" in drawn for name in labels)
+    grads = {n.label: g for n, g in zip(page.view.nodes, page.grads) if n.label}
+    assert np.array_equal(grads["0.weight"], model[0].weight.grad.numpy())
+    data = page._data()[1]
+    assert data["fixed"] == UNTRACED_WHAT_IF and not data["stepper"]
+    assert "record the run with viz.trace_torch()" in page._data()[0]   # the drawing's note
+    with pytest.raises(TypeError, match="explore: params must be a dict of name -> tensor"):
+        viz.explore(loss, params=["0.weight"])
+
+
 def test_errors_name_the_fix():
     tape, _, loss = traced_mlp()
-    with pytest.raises(TypeError, match=r"viz.explore\(tape\)"):
-        viz.explore(loss)
     with pytest.raises(ValueError, match="no leaf labelled 'nope'; leaves: '0.bias'"):
         viz.explore(tape, params=["nope"])
     empty = viz.trace_torch()

@@ -10,7 +10,9 @@
 
 A PyTorch run recorded with `viz.trace_torch()` is explored the same way:
 `viz.explore(tape)` (its output; traced one-element tensors whose ops are all glassgrad's
-recompute like `Value`s, in float64; the backward steps replay each op in PyTorch).
+recompute like `Value`s, in float64; the backward steps replay each op in PyTorch). A
+torch tensor that was not traced, `viz.explore(loss, params=model)`, shows what
+`viz.draw_torch` shows (its autograd graph) and can be inspected and blamed only.
 
 The page (`save("graph.html")`, or inline in Jupyter) holds one SVG laid out by graphviz
 on the Python side and plain JavaScript (viz/web/*.js, inlined: nothing is fetched):
@@ -133,6 +135,14 @@ def live_spec(view: GraphView) -> Optional[Dict[str, Any]]:
             "data": [data_of(node) for node in view.nodes], "root": view.roots[0]}
 
 
+# Why an explorer of an untraced PyTorch graph has neither what-if nor backward steps.
+UNTRACED_WHAT_IF = ("The what-if is off: this graph was read from PyTorch's autograd graph, "
+                    "which keeps values only for leaves and what backward saves; record the "
+                    "run with viz.trace_torch() to change values here.")
+UNTRACED_STEPS = ("No backward steps: PyTorch's autograd graph cannot replay its ops; record "
+                  "the run with viz.trace_torch() to step through them.")
+
+
 def _tensor_info(data: Any, grad: Any) -> Dict[str, Any]:
     """What a tensor node's tooltip shows: shape, dtype, min / mean / max, grad norm and a
     histogram of its values."""
@@ -184,16 +194,17 @@ class Explorer(Page):
     it (0 when the pass takes more than `max_frames`, see `note`)."""
 
     __slots__ = ("view", "options", "steps", "grads", "rules", "chosen", "lr", "note",
-                 "_page")
+                 "fixed", "_page")
     STYLE = ("steps.css", "explore.css")
     KIND = "explorer"
     TITLE = "glassgrad explorer"
 
     def __init__(self, view: GraphView, options: Dict[str, Any], steps: Optional[List[_Step]],
                  grads: List[Any], rules: Optional[Dict[str, list]], chosen: Optional[set],
-                 lr: float, note: str) -> None:
+                 lr: float, note: str, fixed: str) -> None:
         self.view, self.options, self.steps, self.grads = view, options, steps, grads
         self.rules, self.chosen, self.lr, self.note = rules, chosen, lr, note
+        self.fixed = fixed            # why the page does not recompute ('' when it does)
         self._page: Optional[tuple] = None
 
     @property
@@ -240,7 +251,7 @@ class Explorer(Page):
                 nodes.append(item)
             extra: Dict[str, Any] = {"nodes": nodes, "root": view.roots[0],
                                      "stepper": self.steps is not None, "note": self.note,
-                                     "fixed": fixed_because(view) if self.rules is None else "",
+                                     "fixed": self.fixed,
                                      "lr": self.lr, "highlight": theme.HIGHLIGHT,
                                      "dim": theme.EDGE_DIM}
             if self.rules is not None:
@@ -297,7 +308,9 @@ _COMPENSATED = sum([0.1] * 10) == 1.0
 def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int = MAX_FRAMES,
             **options: Any) -> Explorer:
     """An interactive page for the graph that computed `root` (one Value or Tensor, or a
-    `viz.trace_torch()` tape: its output).
+    `viz.trace_torch()` tape: its output; or a torch tensor: its autograd graph, as
+    `viz.draw_torch` draws it, with `params` naming leaves as there, and no what-if or
+    backward steps).
 
     `params`: leaves (nodes or labels) that "step" updates (default: the nn parameters in
     the graph); `lr`: the step's starting learning rate; `max_frames`: the backward steps
@@ -315,10 +328,11 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
         if bad in options:
             raise TypeError(f"explore: option {bad}= is not available here (click a node in "
                             f"the page, or call window.glassgrad.select, to see its paths)")
-    if type(root).__module__.startswith("torch"):
-        raise TypeError("explore: got a PyTorch tensor: record the run with `with "
-                        "viz.trace_torch() as tape:` and call viz.explore(tape) "
-                        "(viz.draw_torch(t) draws a graph that was not traced)")
+    untraced = type(root).__module__.startswith("torch")
+    if untraced:                     # a PyTorch tensor: the autograd graph behind it
+        from .torch_graph import NOTE, autograd_graph
+        (root,), params = autograd_graph(root, params, "explore"), None
+        options["notes"] = (NOTE,)
     view = GraphView(root)
     root = view.nodes[view.roots[0]]        # a recording (viz.trace_torch's tape): its output
     out = data_of(root)
@@ -328,9 +342,10 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
                          f"or its .sum()")
     prepare(view, [None] * len(view.nodes), **options)     # bad options fail now
     chosen = _resolve_params(view, params)
-    rules = live_spec(view)
-    steps, note = None, ""
-    if callable(getattr(root, "_vjp", None)):
+    rules = None if untraced else live_spec(view)
+    fixed = UNTRACED_WHAT_IF if untraced else fixed_because(view) if rules is None else ""
+    steps, note = None, UNTRACED_STEPS if untraced else ""
+    if callable(getattr(root, "_vjp", None)) and not untraced:
         try:
             steps = film(view, max_frames)
         except TooManyFrames as err:
@@ -344,4 +359,4 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
     else:
         grads = [grad_of(node) for node in view.nodes]
         _warn_before_backward(view, grads, stacklevel=3, who="explore")  # user -> explore -> here
-    return Explorer(view, options, steps, grads, rules, chosen, float(lr), note)
+    return Explorer(view, options, steps, grads, rules, chosen, float(lr), note, fixed)

@@ -152,7 +152,8 @@ function explorer(root) {
       if (!d.leaf) { box.appendChild(element("div", "gg-muted", "local derivative: a vector-Jacobian product")); }
       return box;
     }
-    box.appendChild(element("div", "", "data " + (typeof values[i] === "number" ? fmt(values[i]) : values[i])));
+    box.appendChild(element("div", "", "data " + (typeof values[i] === "number" ? fmt(values[i]) :
+      values[i] === null ? "? (not recorded)" : values[i])));
     box.appendChild(element("div", "", "grad " + (grads[i] === null ? "None" : fmt(grads[i]))));
     if (live && !d.leaf) {
       box.appendChild(element("div", "gg-tip-sub", "local derivatives"));

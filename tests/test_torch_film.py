@@ -11,7 +11,7 @@ import pytest
 
 import viz
 from viz import theme
-from viz.torch_film import is_torch_module
+from viz.torch_support import is_torch
 
 import test_film as film_tests
 
@@ -59,7 +59,9 @@ def test_norms_and_losses_are_pytorchs_at_each_kept_step():
         assert film.losses[k] == loss
         assert [film.norms["0"][k], film.norms["2"][k]] == pytest.approx(norms, rel=1e-12)
     assert film.node_grads == []                  # PyTorch's graph is not a glassgrad graph
-    assert is_torch_module(model) and not is_torch_module(viz)
+    assert is_torch(model, "torch.nn.modules.module", "Module") and not is_torch(
+        viz.Film(), "torch.nn.modules.module", "Module")
+    assert is_torch(model[0].weight, "torch", "Tensor") and not is_torch(model, "torch", "Tensor")
 
 
 def test_a_deep_sigmoid_net_fades_into_vanishing_and_relu_he_does_not(tmp_path):

@@ -78,6 +78,7 @@ from .steps import (MAX_FRAMES, TooManyFrames, _Step, check_max_frames, film, pa
                     plain, stepper_bar)
 from .structure import spelled
 from .text import is_array
+from .torch_support import is_torch
 
 HISTOGRAM_BINS = 12
 # Gradients standing for each colour class of the page's styleIndex (viz/web/engine.js):
@@ -98,23 +99,15 @@ def probes(vanishing: float, exploding: float) -> List[float]:
 
 def fixed_because(view: GraphView) -> str:
     """Why the page cannot recompute the graph ('' when it can): a node that is not a
-    number (a tensor, or a value nobody recorded), or an op without a rule in the page
-    (PyTorch's `linear`, a custom `autograd.Function`)."""
-    tensors = unknown = False
+    number (a tensor), or an op without a rule in the page (PyTorch's `linear`, a custom
+    `autograd.Function`)."""
     ops: Dict[str, None] = {}
     for node, ps in zip(view.nodes, view.parents):
-        data = data_of(node)
-        if data is None:
-            unknown = True
-        elif not isinstance(data, float):
-            tensors = True
-        elif ps and rule_of(node)[0] not in PAGE_RULES:
+        if not isinstance(data_of(node), float):
+            return ("Only graphs of scalar Values are recomputed in the page; this one "
+                    "holds tensors.")
+        if ps and rule_of(node)[0] not in PAGE_RULES:
             ops[node.op] = None
-    if tensors:
-        return "Only graphs of scalar Values are recomputed in the page; this one holds tensors."
-    if unknown:
-        return ("The what-if is off: some values were not recorded (PyTorch keeps only what "
-                "backward needs; record the run with viz.trace_torch() to see them all).")
     if ops:
         shown = ", ".join(list(ops)[:6]) + (", ..." if len(ops) > 6 else "")
         return (f"The what-if is off: {shown} {'has' if len(ops) == 1 else 'have'} no scalar "
@@ -328,7 +321,7 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
         if bad in options:
             raise TypeError(f"explore: option {bad}= is not available here (click a node in "
                             f"the page, or call window.glassgrad.select, to see its paths)")
-    untraced = type(root).__module__.startswith("torch")
+    untraced = is_torch(root, "torch", "Tensor")
     if untraced:                     # a PyTorch tensor: the autograd graph behind it
         from .torch_graph import NOTE, autograd_graph
         (root,), params = autograd_graph(root, params, "explore"), None

@@ -15,13 +15,7 @@ from typing import Any, Iterator, Tuple
 
 from .node import data_of
 from .torch_node import scope_class
-from .torch_support import require_torch, to_numpy
-
-
-def is_torch_module(obj: Any) -> bool:
-    """True for a `torch.nn.Module` (read from the class, so torch is not imported)."""
-    return any(c.__name__ == "Module" and c.__module__ == "torch.nn.modules.module"
-               for c in type(obj).__mro__)
+from .torch_support import is_torch, require_torch, to_numpy
 
 
 class TorchParameter:
@@ -76,7 +70,7 @@ def film_model(model: Any, loss: Any) -> Tuple[Any, Any]:
     """(model, loss) as a film reads them: a `torch.nn.Module` through its adapter (its
     modules drawn in registration order, as PyTorch's graph knows no modules), the
     loss as a number; anything else unchanged."""
-    if not is_torch_module(model):
+    if not is_torch(model, "torch.nn.modules.module", "Module"):
         return model, loss
     torch = require_torch("viz.Film with a torch.nn.Module")
     return scope_class(type(model), TorchModuleView)(model), _loss_number(loss, torch)

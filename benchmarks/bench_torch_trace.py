@@ -17,6 +17,11 @@ dropped (weak references, no `gc.collect()`). Last, the cost per recorded op: a 
 200 small elementwise ops (`y = (y * 1.001).tanh()` on 16 numbers, backward included),
 traced minus untraced, divided by the ops recorded.
 
+Then what the pages cost a PyTorch user: `viz.Film` recording every step of the same loop
+(`film.record(model, loss)` after `backward()`: per-module gradient norms through the torch
+adapter), as ms added per step; and `viz.explore(tape).save(...)` of one traced step (the
+replayed backward steps, the graphviz layout and the page), in seconds and KB.
+
     python benchmarks/bench_torch_trace.py [--rounds 7] [--steps 30] [--json out.json]
 """
 from __future__ import annotations
@@ -26,6 +31,7 @@ import contextlib
 import json
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 import weakref
@@ -56,7 +62,7 @@ def make(torch: Any, name: str) -> tuple:
     return model, torch.optim.SGD(model.parameters(), lr=0.01), x, y, loss_fn
 
 
-def step(parts: tuple, traced: bool) -> Any:
+def step(parts: tuple, traced: bool, film: Any = None) -> Any:
     model, opt, x, y, loss_fn = parts
     opt.zero_grad()
     if traced:
@@ -64,16 +70,37 @@ def step(parts: tuple, traced: bool) -> Any:
             loss_fn(model(x), y).backward()
     else:
         tape = None
-        loss_fn(model(x), y).backward()
+        loss = loss_fn(model(x), y)
+        loss.backward()
+        if film is not None:
+            film.record(model, loss)
     opt.step()
     return tape
 
 
-def timed(parts: tuple, traced: bool, steps: int) -> float:
+def timed(parts: tuple, traced: bool, steps: int, film: Any = None) -> float:
     start = time.perf_counter()
     for _ in range(steps):
-        step(parts, traced)
+        step(parts, traced, film)
     return (time.perf_counter() - start) / steps
+
+
+def film_cost(parts: tuple, rounds: int, steps: int) -> Dict[str, float]:
+    """ms per step added by recording a film every step (the untraced loop)."""
+    plain, filmed = [], []
+    for _ in range(rounds):
+        plain.append(timed(parts, False, steps))
+        filmed.append(timed(parts, False, steps, viz.Film(max_frames=10 * steps)))
+    a, b = statistics.median(plain) * 1e3, statistics.median(filmed) * 1e3
+    return {"film_ms": b - a, "film_ratio": b / a}
+
+
+def explore_cost(parts: tuple, folder: Path) -> Dict[str, float]:
+    """Seconds and KB of the explorer page of one traced step."""
+    tape = step(parts, True)
+    start = time.perf_counter()
+    path = viz.explore(tape).save(folder / "explore.html")
+    return {"explore_s": time.perf_counter() - start, "explore_kb": path.stat().st_size / 1e3}
 
 
 def memory(torch: Any, parts: tuple) -> Dict[str, Any]:
@@ -175,6 +202,17 @@ def main() -> int:
         print(f"| {name} {MODELS[name][0]} batch {MODELS[name][1]} | {a:.3f} | {b:.3f} | "
               f"{b / a:.2f}× | {mem['nodes']} | {mem['tape_mb']:.2f} | {mem['params_mb']:.2f} "
               f"| {mem['python_kb']:.0f} | {'yes' if mem['freed'] else 'NO'} |")
+    print("\n| model | film.record ms/step | with film / without | explorer page s | "
+          "explorer page KB |")
+    print("| --- | ---: | ---: | ---: | ---: |")
+    with tempfile.TemporaryDirectory() as folder:
+        for name in MODELS:
+            parts = make(torch, name)
+            pages = {**film_cost(parts, args.rounds, args.steps),
+                     **explore_cost(parts, Path(folder))}
+            results[name].update(pages)
+            print(f"| {name} | {pages['film_ms']:.3f} | {pages['film_ratio']:.2f}× | "
+                  f"{pages['explore_s']:.2f} | {pages['explore_kb']:.0f} |")
     per_op = chain_cost(torch, args.rounds)
     dispatch = dispatch_cost(torch, args.rounds)
     per_node = statistics.mean(r["python_kb"] / r["nodes"] for r in results.values())

@@ -94,7 +94,7 @@ def test_a_tensor_node_shows_shape_statistics_and_a_histogram(page):
     norm = float((W.grad.raw_data ** 2).sum() ** 0.5)
     assert f"grad norm {fmt(norm)}" in tip
     assert p.js("document.querySelectorAll('.gg-tip .gg-hist rect').length") == 12
-    with pytest.raises(Exception, match="only a graph of scalar Values"):
+    with pytest.raises(Exception, match="setLeaf: Only graphs of scalar Values are recomputed in the page; this one holds tensors"):
         p.js("window.glassgrad.setLeaf('W', 1)")
     p.errors.clear()
 

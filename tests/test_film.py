@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from typing import Any, Callable
 
 import numpy as np
 import pytest
@@ -20,17 +21,20 @@ from viz.draw import GraphView
 from viz_support import graphviz_pure
 
 
-def deep_mlp(activation: type, he: bool = False, depth: int = 10, width: int = 16) -> nn.Module:
-    autograd.manual_seed(0)
+def deep_mlp(activation: type, he: bool = False, depth: int = 10, width: int = 16,
+             lib: Any = nn, manual_seed: Callable = autograd.manual_seed) -> Any:
+    """`depth` hidden layers of `width`; `lib`: glassgrad's nn, or torch.nn (with
+    torch.manual_seed): the two share these names."""
+    manual_seed(0)
     layers, nin = [], 2
     for _ in range(depth):
-        linear = nn.Linear(nin, width)
+        linear = lib.Linear(nin, width)
         if he:
-            nn.init.kaiming_normal_(linear.weight, nonlinearity="relu")
-            nn.init.zeros_(linear.bias)
+            lib.init.kaiming_normal_(linear.weight, nonlinearity="relu")
+            lib.init.zeros_(linear.bias)
         layers += [linear, activation()]
         nin = width
-    return nn.Sequential(*layers, nn.Linear(nin, 1))
+    return lib.Sequential(*layers, lib.Linear(nin, 1))
 
 
 def train(model: nn.Module, film: viz.Film, epochs: int = 30) -> None:

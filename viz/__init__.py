@@ -4,7 +4,8 @@ Rendering needs no system packages: the `graphviz-pure` program comes with the w
 (a system Graphviz `dot` is used instead when installed). `draw` is a drop-in for
 micrograd's `draw_dot(root, format='svg', rankdir='LR')`, and `trace` for its `trace`.
 PyTorch code draws the same way: `with viz.trace_torch() as tape:` records a run (then
-`tape.draw()`, `viz.backward_steps(tape)`), `viz.draw_torch(t)` draws an untraced graph.
+`tape.draw()`, `viz.backward_steps(tape)`, `viz.explore(tape)`), `viz.draw_torch(t)`
+draws an untraced graph, and `viz.Film` records a `torch.nn.Module` in a PyTorch loop.
 
 >>> from autograd import Value
 >>> import viz

@@ -8,6 +8,12 @@
 >>> page.live, page.frames                   # recomputed in the page; seed + 2 ops
 (True, 3)
 
+A PyTorch run recorded with `viz.trace_torch()` is explored the same way:
+`viz.explore(tape)` (its output; traced one-element tensors whose ops are all glassgrad's
+recompute like `Value`s, in float64; the backward steps replay each op in PyTorch). A
+torch tensor that was not traced, `viz.explore(loss, params=model)`, shows what
+`viz.draw_torch` shows (its autograd graph) and can be inspected and blamed only.
+
 The page (`save("graph.html")`, or inline in Jupyter) holds one SVG laid out by graphviz
 on the Python side and plain JavaScript (viz/web/*.js, inlined: nothing is fetched):
 
@@ -19,7 +25,9 @@ on the Python side and plain JavaScript (viz/web/*.js, inlined: nothing is fetch
   chain rule over them: grad(x) = Σ over paths Π edge derivatives, equal to its gradient.
 - **What-if** (graphs of scalar `Value`s). Every leaf has an input; changing it
   recomputes every value and gradient in the page with a JavaScript copy of the scalar
-  rule table (viz/web/rules.js; a test checks it against autograd/scalar_rules.py).
+  rule table (viz/web/rules.js; a test checks it against autograd/scalar_rules.py). A
+  graph with tensors, or with an op outside that table (a custom `autograd.Function`;
+  PyTorch's `linear`), is shown as computed, and the page says why (`fixed_because`).
 - **Descend.** "step" applies p ← p − lr·grad to the leaves marked as parameters
   (`params=`, nn parameters by default, or the tick boxes) and shows the output (the
   loss) after each step.
@@ -70,6 +78,7 @@ from .steps import (MAX_FRAMES, TooManyFrames, _Step, check_max_frames, film, pa
                     plain, stepper_bar)
 from .structure import spelled
 from .text import is_array
+from .torch_support import is_torch
 
 HISTOGRAM_BINS = 12
 # Gradients standing for each colour class of the page's styleIndex (viz/web/engine.js):
@@ -88,21 +97,43 @@ def probes(vanishing: float, exploding: float) -> List[float]:
     return [0.0, vanishing / 2, exploding * 2, math.nan, math.inf] + mids + [-m for m in mids]
 
 
+def fixed_because(view: GraphView) -> str:
+    """Why the page cannot recompute the graph ('' when it can): a node that is not a
+    number (a tensor), or an op without a rule in the page (PyTorch's `linear`, a custom
+    `autograd.Function`)."""
+    ops: Dict[str, None] = {}
+    for node, ps in zip(view.nodes, view.parents):
+        if not isinstance(data_of(node), float):
+            return ("Only graphs of scalar Values are recomputed in the page; this one "
+                    "holds tensors.")
+        if ps and rule_of(node)[0] not in PAGE_RULES:
+            ops[node.op] = None
+    if ops:
+        shown = ", ".join(list(ops)[:6]) + (", ..." if len(ops) > 6 else "")
+        return (f"The what-if is off: {shown} {'has' if len(ops) == 1 else 'have'} no scalar "
+                f"rule in the page (its rules are glassgrad's scalar rule table); the numbers "
+                f"are shown as computed.")
+    return ""
+
+
 def live_spec(view: GraphView) -> Optional[Dict[str, Any]]:
     """What the page's engine (viz/web/engine.js `scalarGraph`) needs to recompute the
     graph: every node's rule key and parameter, its parents, its value, and the output.
-    None unless every node is a scalar and every op has a scalar rule."""
-    rules, args = [], []
-    for node, ps in zip(view.nodes, view.parents):
-        if not isinstance(data_of(node), float):
-            return None
-        key, arg = rule_of(node) if ps else ("", None)
-        if ps and key not in PAGE_RULES:
-            return None
-        rules.append(key)
-        args.append(arg)
-    return {"rule": rules, "arg": args, "parents": [list(ps) for ps in view.parents],
+    None unless every node is a scalar and every op has a scalar rule (`fixed_because`)."""
+    if fixed_because(view):
+        return None
+    rules = [rule_of(node) if ps else ("", None) for node, ps in zip(view.nodes, view.parents)]
+    return {"rule": [r[0] for r in rules], "arg": [r[1] for r in rules],
+            "parents": [list(ps) for ps in view.parents],
             "data": [data_of(node) for node in view.nodes], "root": view.roots[0]}
+
+
+# Why an explorer of an untraced PyTorch graph has neither what-if nor backward steps.
+UNTRACED_WHAT_IF = ("The what-if is off: this graph was read from PyTorch's autograd graph, "
+                    "which keeps values only for leaves and what backward saves; record the "
+                    "run with viz.trace_torch() to change values here.")
+UNTRACED_STEPS = ("No backward steps: PyTorch's autograd graph cannot replay its ops; record "
+                  "the run with viz.trace_torch() to step through them.")
 
 
 def _tensor_info(data: Any, grad: Any) -> Dict[str, Any]:
@@ -156,16 +187,17 @@ class Explorer(Page):
     it (0 when the pass takes more than `max_frames`, see `note`)."""
 
     __slots__ = ("view", "options", "steps", "grads", "rules", "chosen", "lr", "note",
-                 "_page")
+                 "fixed", "_page")
     STYLE = ("steps.css", "explore.css")
     KIND = "explorer"
     TITLE = "glassgrad explorer"
 
     def __init__(self, view: GraphView, options: Dict[str, Any], steps: Optional[List[_Step]],
                  grads: List[Any], rules: Optional[Dict[str, list]], chosen: Optional[set],
-                 lr: float, note: str) -> None:
+                 lr: float, note: str, fixed: str) -> None:
         self.view, self.options, self.steps, self.grads = view, options, steps, grads
         self.rules, self.chosen, self.lr, self.note = rules, chosen, lr, note
+        self.fixed = fixed            # why the page does not recompute ('' when it does)
         self._page: Optional[tuple] = None
 
     @property
@@ -212,6 +244,7 @@ class Explorer(Page):
                 nodes.append(item)
             extra: Dict[str, Any] = {"nodes": nodes, "root": view.roots[0],
                                      "stepper": self.steps is not None, "note": self.note,
+                                     "fixed": self.fixed,
                                      "lr": self.lr, "highlight": theme.HIGHLIGHT,
                                      "dim": theme.EDGE_DIM}
             if self.rules is not None:
@@ -267,7 +300,10 @@ _COMPENSATED = sum([0.1] * 10) == 1.0
 
 def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int = MAX_FRAMES,
             **options: Any) -> Explorer:
-    """An interactive page for the graph that computed `root` (one Value or Tensor).
+    """An interactive page for the graph that computed `root` (one Value or Tensor, or a
+    `viz.trace_torch()` tape: its output; or a torch tensor: its autograd graph, as
+    `viz.draw_torch` draws it, with `params` naming leaves as there, and no what-if or
+    backward steps).
 
     `params`: leaves (nodes or labels) that "step" updates (default: the nn parameters in
     the graph); `lr`: the step's starting learning rate; `max_frames`: the backward steps
@@ -285,7 +321,13 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
         if bad in options:
             raise TypeError(f"explore: option {bad}= is not available here (click a node in "
                             f"the page, or call window.glassgrad.select, to see its paths)")
+    untraced = is_torch(root, "torch", "Tensor")
+    if untraced:                     # a PyTorch tensor: the autograd graph behind it
+        from .torch_graph import NOTE, autograd_graph
+        (root,), params = autograd_graph(root, params, "explore"), None
+        options["notes"] = (NOTE,)
     view = GraphView(root)
+    root = view.nodes[view.roots[0]]        # a recording (viz.trace_torch's tape): its output
     out = data_of(root)
     if is_array(out) and out.size != 1:
         raise ValueError(f"explore: the output must be one number (gradients and blame paths "
@@ -293,9 +335,10 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
                          f"or its .sum()")
     prepare(view, [None] * len(view.nodes), **options)     # bad options fail now
     chosen = _resolve_params(view, params)
-    rules = live_spec(view)
-    steps, note = None, ""
-    if callable(getattr(root, "_vjp", None)):
+    rules = None if untraced else live_spec(view)
+    fixed = UNTRACED_WHAT_IF if untraced else fixed_because(view) if rules is None else ""
+    steps, note = None, UNTRACED_STEPS if untraced else ""
+    if callable(getattr(root, "_vjp", None)) and not untraced:
         try:
             steps = film(view, max_frames)
         except TooManyFrames as err:
@@ -309,4 +352,4 @@ def explore(root: Any, *, params: Any = None, lr: float = 0.1, max_frames: int =
     else:
         grads = [grad_of(node) for node in view.nodes]
         _warn_before_backward(view, grads, stacklevel=3, who="explore")  # user -> explore -> here
-    return Explorer(view, options, steps, grads, rules, chosen, float(lr), note)
+    return Explorer(view, options, steps, grads, rules, chosen, float(lr), note, fixed)

@@ -29,7 +29,9 @@ gradient). The modules shown are those `level` deep (1: the model's children, `l
 of an MLP, `0` of a Sequential) that have parameters. When `loss` is a graph node, the
 arrows between modules follow the graph (a module's nodes carry it in `_scope`; modules
 without parameters, such as activations, label the arrows they sit on); otherwise the
-modules are drawn in order.
+modules are drawn in order. A `torch.nn.Module` comes through such an adapter
+(viz/torch_film.py; torch is imported only then): record it in a PyTorch loop with its
+loss tensor, and its modules are drawn in registration order.
 
 The page's `window.glassgrad`: `nodes()` → the modules `[{id, label, op, data, grad}]`
 (`grad`: the norm at the frame shown), `frames()`, `frame(k)` (show frame k; returns the
@@ -53,6 +55,7 @@ from .page import Page, data_element, html_path, mount, script
 from .steps import COLORS, _Step, page_data, stepper_bar
 from .structure import _module_prefixes
 from .svgpage import annotate
+from .torch_film import film_model
 from .text import fmt, html, quoted, short
 
 INPUT, LOSS = "input", "loss"
@@ -68,7 +71,8 @@ def _norm(values: List[Any]) -> Optional[float]:
     present = [np.asarray(v, dtype=np.float64).ravel() for v in values if v is not None]
     if not present:
         return None
-    return float(math.sqrt(sum(float(np.dot(v, v)) for v in present)))
+    # einsum, not np.dot: BLAS threads on a busy machine made a film record 10x slower.
+    return float(math.sqrt(sum(float(np.einsum("i,i->", v, v)) for v in present)))
 
 
 def _number(x: Any) -> float:
@@ -92,8 +96,12 @@ class _Modules:
         self.params: List[List[Any]] = []
         owner_of: Dict[int, int] = {}            # id(module) -> shown module index
         passing: Dict[int, str] = {}             # id(module) -> class, modules without params
+        # A list of modules (`blocks` of `blocks.0`) is not a level of its own, as in the
+        # drawings' module boxes: its items are shown.
+        lists = {name.rsplit(".", 1)[0] for name, _ in named
+                 if "." in name and name.rsplit(".", 1)[1].isdigit()}
         for name, module in named:
-            if _level(name) != level:
+            if _level(name) != level or name in lists:
                 continue
             params = [p for _, p in module.named_parameters()]
             if not params:
@@ -254,12 +262,14 @@ class Film(Page):
 
     def record(self, model: Any, loss: Any = None, step: Optional[int] = None) -> bool:
         """Keep this step's gradients (every `every`-th call); call it after
-        `loss.backward()`, before the optimizer's step. `loss`: the loss node (its graph
+        `loss.backward()`, before the optimizer's step. `model`: an nn.Module, glassgrad's
+        or PyTorch's (then `loss` may be its loss tensor). `loss`: the loss node (its graph
         gives the arrows between modules and, when small, every node's gradient) or a
         number. Returns True when this step was kept."""
         self._calls += 1
         if (self._calls - 1) % self.every:
             return False
+        model, loss = film_model(model, loss)
         if self._modules is None:
             self._modules = _Modules(model, self.level, loss)
             self.norms = {name: [] for name in self._modules.names}

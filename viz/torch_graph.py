@@ -56,13 +56,13 @@ def _settings(fn: Any, torch: Any) -> Dict[str, Any]:
     return out
 
 
-def _names(params: Any, torch: Any) -> Dict[int, Tuple[Any, str]]:
+def _names(params: Any, torch: Any, who: str) -> Dict[int, Tuple[Any, str]]:
     if params is None:
         return {}
     if isinstance(params, torch.nn.Module):
         params = dict(params.named_parameters())
     if not isinstance(params, Mapping):
-        raise TypeError(f"draw_torch: params must be a dict of name -> tensor or a "
+        raise TypeError(f"{who}: params must be a dict of name -> tensor or a "
                         f"torch.nn.Module, got {type(params).__name__}")
     return {id(t): (t, name) for name, t in params.items()}
 
@@ -107,12 +107,20 @@ def draw_torch(output: Any, params: Any = None, format: str = "svg", rankdir: st
     `named_parameters()`), as torchviz's `make_dot(params=...)`. Other options are
     `viz.draw`'s. Values show where PyTorch keeps them; `viz.trace_torch()` shows more.
     """
-    torch = require_torch("viz.draw_torch")
+    from .draw import _draw
+    return _draw(autograd_graph(output, params, "draw_torch"), format=format,
+                 rankdir=rankdir, notes=(NOTE,), **options)
+
+
+def autograd_graph(output: Any, params: Any = None, who: str = "draw_torch") -> List[TorchNode]:
+    """The nodes of the autograd graph behind `output` (see `draw_torch`), one per output:
+    what `draw_torch` draws and `viz.explore` of a torch tensor explores."""
+    torch = require_torch(f"viz.{who}")
     outputs = list(output) if isinstance(output, (list, tuple)) else [output]
     for t in outputs:
         if not isinstance(t, torch.Tensor):
-            raise TypeError(f"draw_torch needs torch tensors, got {type(t).__name__}")
-    names = _names(params, torch)
+            raise TypeError(f"{who} needs torch tensors, got {type(t).__name__}")
+    names = _names(params, torch, who)
     fns = _walk([t.grad_fn for t in outputs if t.grad_fn is not None])
     values: Dict[int, Any] = {}
     for fn in fns:
@@ -169,8 +177,7 @@ def draw_torch(output: Any, params: Any = None, format: str = "svg", rankdir: st
         if grad is not None and node._gradt is None:
             node.add_grad(grad)
         roots.append(node)
-    from .draw import _draw
-    return _draw(roots, format=format, rankdir=rankdir, notes=(NOTE,), **options)
+    return roots
 
 
 def _function_node(fn: Any, value: Any, made: Dict[int, TorchNode],
@@ -197,7 +204,7 @@ def _function_node(fn: Any, value: Any, made: Dict[int, TorchNode],
     if mapped is None:
         parents = [p for p in map(operand, range(len(slots))) if p is not None]
     value = value.detach().clone() if isinstance(value, torch.Tensor) else None
-    return TorchNode(value, parents=tuple(parents), op=mapped[0] if mapped else name,
+    return TorchNode(value, parents=tuple(parents), op=mapped[0] if mapped else "",
                      arg=mapped[2] if mapped else None, name=name, mapped=mapped is not None,
                      requires_grad=True)
 

@@ -25,7 +25,7 @@ A `TorchScope` stands for one call of a `torch.nn.Module`, with the `_qualname` 
 from __future__ import annotations
 
 import weakref
-from typing import Any, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -156,7 +156,9 @@ class TorchNode(Node):
         self._cached_grad = _UNSET
         self.label = label
         self._parents = parents
-        self._op = op                     # the glassgrad op when `mapped`, else `name`
+        # The glassgrad rule's key when `mapped`, else '': a PyTorch op that shares a
+        # rule's name (`gelu` with approximate='tanh') must not be read as that rule.
+        self._op = op
         self._arg = arg
         self._name = name                 # the PyTorch name, e.g. 'add_' for an in-place add
         self._mapped = mapped
@@ -287,13 +289,15 @@ class TorchScope:
         return f"<{type(self).__name__} call {self._qualname!r}>"
 
 
-_SCOPE_CLASSES: "weakref.WeakKeyDictionary[type, type]" = weakref.WeakKeyDictionary()
+_NAMED: "weakref.WeakKeyDictionary[type, Dict[type, type]]" = weakref.WeakKeyDictionary()
 
 
-def scope_class(module_class: type) -> type:
-    """The `TorchScope` subclass named after a torch module class (made once)."""
-    cls = _SCOPE_CLASSES.get(module_class)
+def scope_class(module_class: type, base: type = TorchScope) -> type:
+    """The subclass of `base` (a `TorchScope` unless given) named after a torch module
+    class, made once: viz reads a module's class name as `type(m).__name__`."""
+    made = _NAMED.setdefault(module_class, {})
+    cls = made.get(base)
     if cls is None:
-        cls = type(module_class.__name__, (TorchScope,), {"__slots__": (), "__module__": __name__})
-        _SCOPE_CLASSES[module_class] = cls
+        cls = made[base] = type(module_class.__name__, (base,),
+                                {"__slots__": (), "__module__": base.__module__})
     return cls

@@ -1,7 +1,8 @@
 """PyTorch is optional: the one place that imports it for viz and nn, and says what to install.
 
 `require_torch("viz.trace_torch")` returns the `torch` module, or raises one ImportError
-naming the feature and the install command when PyTorch is missing.
+naming the feature and the install command when PyTorch is missing. `is_torch(obj,
+"torch", "Tensor")` recognises PyTorch's objects without importing it.
 
 >>> try:
 ...     torch = require_torch("viz.trace_torch")
@@ -23,6 +24,13 @@ def require_torch(feature: str) -> Any:
         raise ImportError(f"{feature} needs PyTorch, which is not installed: {INSTALL}") \
             from None
     return torch
+
+
+def is_torch(obj: Any, module: str, name: str) -> bool:
+    """True when `obj` is an instance of PyTorch's class `module.name` (read from its
+    class's ancestry, so torch is not imported): ('torch', 'Tensor'),
+    ('torch.nn.modules.module', 'Module')."""
+    return any(c.__name__ == name and c.__module__ == module for c in type(obj).__mro__)
 
 
 def to_numpy(t: Any) -> Any:

@@ -375,7 +375,7 @@ class TorchTape:
         if t.grad_fn is None:               # no gradient flows through it: a constant
             return self._value_node(t, scope=scope)
         parents, slots = inputs, tuple(range(len(inputs)))
-        op, arg = name, None
+        op, arg = "", None
         if mapped is not None:
             gg_op, positions, arg = mapped
             parents, slots = self._operands(positions, args, inputs)

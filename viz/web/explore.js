@@ -152,7 +152,8 @@ function explorer(root) {
       if (!d.leaf) { box.appendChild(element("div", "gg-muted", "local derivative: a vector-Jacobian product")); }
       return box;
     }
-    box.appendChild(element("div", "", "data " + (typeof values[i] === "number" ? fmt(values[i]) : values[i])));
+    box.appendChild(element("div", "", "data " + (typeof values[i] === "number" ? fmt(values[i]) :
+      values[i] === null ? "? (not recorded)" : values[i])));
     box.appendChild(element("div", "", "grad " + (grads[i] === null ? "None" : fmt(grads[i]))));
     if (live && !d.leaf) {
       box.appendChild(element("div", "gg-tip-sub", "local derivatives"));
@@ -310,8 +311,7 @@ function explorer(root) {
 
   function needLive(who) {
     if (!live) {
-      throw new Error(who + ": only a graph of scalar Values is recomputed in the page; " +
-                      "this one has tensors (or ops without a scalar rule)");
+      throw new Error(who + ": " + data.fixed);
     }
   }
 
@@ -430,7 +430,7 @@ function explorer(root) {
       ui.history = element("div", "gg-history");
       step.appendChild(ui.history);
     } else {
-      section("What if?").appendChild(element("div", "gg-muted", "Only graphs of scalar Values are recomputed in the page; this one is shown as computed."));
+      section("What if?").appendChild(element("div", "gg-muted gg-fixed", data.fixed));
     }
   }
 

@@ -217,3 +217,25 @@ def test_errors_say_what_to_do(tmp_path):
     assert math.isnan(film.losses[0])
     with pytest.raises(ValueError, match="ending in .html"):
         film.save(tmp_path / "film.png")
+
+
+def test_a_list_is_not_a_level_but_a_sequential_inside_a_sequential_is():
+    """`blocks` of `blocks.0` is a list (its items are shown); `0` of `0.0` is an item of
+    the model that holds a list itself: it is shown, as the drawings' module boxes do."""
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.blocks = nn.ModuleList([nn.Linear(2, 3), nn.Linear(3, 2)])
+
+        def forward(self, x):
+            return self.blocks[1](self.blocks[0](x).relu())
+
+    nested = nn.Sequential(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid()),
+                           nn.Sequential(nn.Linear(3, 3), nn.Sigmoid()), nn.Linear(3, 2))
+    for model, shown in ((Net(), ["blocks.0", "blocks.1"]), (nested, ["0", "1", "2"])):
+        film = viz.Film()
+        loss = model(Tensor(np.ones((4, 2), dtype=np.float32))).sum()
+        loss.backward()
+        film.record(model, loss)
+        assert film.modules == shown

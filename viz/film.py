@@ -97,9 +97,11 @@ class _Modules:
         owner_of: Dict[int, int] = {}            # id(module) -> shown module index
         passing: Dict[int, str] = {}             # id(module) -> class, modules without params
         # A list of modules (`blocks` of `blocks.0`) is not a level of its own, as in the
-        # drawings' module boxes: its items are shown.
-        lists = {name.rsplit(".", 1)[0] for name, _ in named
-                 if "." in name and name.rsplit(".", 1)[1].isdigit()}
+        # drawings' module boxes: its items are shown. An item that holds a list itself
+        # (`0` of `0.0`, a Sequential in a Sequential) is a module (`_module_prefixes`).
+        lists = {parent for parent in (name.rsplit(".", 1)[0] for name, _ in named
+                                       if "." in name and name.rsplit(".", 1)[1].isdigit())
+                 if not parent.rsplit(".", 1)[-1].isdigit()}
         for name, module in named:
             if _level(name) != level or name in lists:
                 continue

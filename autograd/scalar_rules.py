@@ -220,12 +220,13 @@ def _sign(a: Any) -> float:
 
 
 def _maximum(a: float, b: float) -> float:
-    # NaN wins, as in PyTorch (Python's max(1.0, nan) would return 1.0).
-    return a if a > b or a != a else b
+    # NaN wins, as in PyTorch (Python's max(1.0, nan) would return 1.0); a tie keeps the
+    # first operand, as PyTorch does (it decides max(0.0, -0.0) = 0.0, hence sqrt' = +inf).
+    return a if a >= b or a != a else b
 
 
 def _minimum(a: float, b: float) -> float:
-    return a if a < b or a != a else b
+    return a if a <= b or a != a else b
 
 
 def _tie_split(a: Any, b: Any) -> tuple:

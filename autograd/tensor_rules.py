@@ -318,11 +318,13 @@ def _pow_tensors(a: np.ndarray, b: np.ndarray, arg: Any) -> np.ndarray:
 
 
 _rule("pow", "^", 2, _quiet(_pow_tensors), _pow_vjp, SYMMETRIC)
-_rule("maximum", "max", 2, lambda a, b, arg: np.maximum(a, b),
+# NumPy's maximum/minimum return the second operand on a tie (max(0.0, -0.0) = -0.0),
+# PyTorch's the first: swapping the operands gives PyTorch's signed zeros; NaN still wins.
+_rule("maximum", "max", 2, lambda a, b, arg: np.maximum(b, a),
       lambda B, g, out, a, b, arg, need: (
           _winner_grad(B, g, a, b) if need[0] else None,
           _winner_grad(B, g, b, a) if need[1] else None), SYMMETRIC)
-_rule("minimum", "min", 2, lambda a, b, arg: np.minimum(a, b),
+_rule("minimum", "min", 2, lambda a, b, arg: np.minimum(b, a),
       lambda B, g, out, a, b, arg, need: (
           _winner_grad(B, g, b, a) if need[0] else None,
           _winner_grad(B, g, a, b) if need[1] else None), SYMMETRIC)

@@ -114,6 +114,13 @@ CASES = [
     ("x ** 0.5 at -0.0", lambda t: t ** 0.5, lambda t: t ** 0.5, -0.0, -0.0, -INF),
     ("x ** -0.5 at -0.0", lambda t: t ** -0.5, lambda t: t ** -0.5, -0.0, -INF, -INF),
     ("x ** 0.5 at -inf", lambda t: t ** 0.5, lambda t: t ** 0.5, -INF, NAN, NAN),
+    # a tie keeps the first operand's signed zero (found by the long parity run)
+    ("maximum of ±0 ties, then sqrt", lambda t: t.maximum(Tensor([-0.0, 0.0])).sqrt(),
+     lambda t: torch.maximum(t, torch.tensor([-0.0, 0.0], dtype=torch.float64)).sqrt(),
+     [0.0, -0.0], [0.0, -0.0], [INF, -INF]),
+    ("minimum of ±0 ties, then sqrt", lambda t: t.minimum(Tensor([-0.0, 0.0])).sqrt(),
+     lambda t: torch.minimum(t, torch.tensor([-0.0, 0.0], dtype=torch.float64)).sqrt(),
+     [0.0, -0.0], [0.0, -0.0], [INF, -INF]),
 ]
 
 
@@ -213,6 +220,10 @@ VALUE_CASES = [
     ("1 / x at 1e-200", lambda x: 1.0 / x, lambda x: 1.0 / x, (1e-200,), 1e200, [-INF]),
     ("sqrt at -0.0", lambda x: x.sqrt(), lambda x: x.sqrt(), (-0.0,), -0.0, [-INF]),
     ("x ** 0.5 at -0.0", lambda x: x ** 0.5, lambda x: x ** 0.5, (-0.0,), -0.0, [-INF]),
+    ("maximum of 0 and -0 keeps 0 (sqrt' = +inf)", lambda x, y: x.maximum(y).sqrt(),
+     lambda x, y: torch.maximum(x, y).sqrt(), (0.0, -0.0), 0.0, [INF, INF]),
+    ("minimum of -0 and 0 keeps -0 (sqrt' = -inf)", lambda x, y: x.minimum(y).sqrt(),
+     lambda x, y: torch.minimum(x, y).sqrt(), (-0.0, 0.0), -0.0, [-INF, -INF]),
     ("elu far below 0", lambda x: x.elu(), lambda x: torch.nn.functional.elu(x), (-40.0,),
      math.expm1(-40.0), [math.exp(-40.0)]),
 ]

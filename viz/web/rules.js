@@ -124,14 +124,14 @@ var RULES = {
       return [[n.b + "·" + n.a + "^(" + n.b + " − 1)", v.b + "·" + v.a + "^(" + v.b + " − 1)"],
               x.a > 0 ? [n.o + "·ln " + n.a, v.o + "·ln " + v.a] : ["0 (ln " + n.a + " needs " + n.a + " > 0)"]];
     }},
-  "maximum": {forward: function (a, b) { return b > a ? b : a; },
+  "maximum": {forward: function (a, b) { return a >= b || a !== a ? a : b; },
     local: function (out, a, b) { return tie(a, b); },
     explain: function (n, v, x) {
       var c = compared(x.a, x.b, v.a, v.b);
       return [["1 if " + n.a + " > " + n.b + ", ½ if equal, else 0", c],
               ["1 if " + n.b + " > " + n.a + ", ½ if equal, else 0", c]];
     }},
-  "minimum": {forward: function (a, b) { return b < a ? b : a; },
+  "minimum": {forward: function (a, b) { return a <= b || a !== a ? a : b; },
     local: function (out, a, b) { return tie(b, a); },
     explain: function (n, v, x) {
       var c = compared(x.a, x.b, v.a, v.b);

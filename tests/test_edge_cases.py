@@ -273,3 +273,24 @@ def test_value_domain_errors_stay_in_forward():
                  lambda: Value(1.0) / 0.0, lambda: Value(0.0) ** -1, lambda: Value(1000.0).exp()):
         with pytest.raises(autograd.DomainError):
             make()
+
+
+def test_second_order_through_a_tiny_divisor_is_a_listed_difference():
+    # README (`tiny-divisor-second-order`): d/db of the local derivative 1/b is -(1/b)/b,
+    # which overflows at |b| < 1e-154 before the (zero) upstream gradient multiplies it.
+    def hvp(lib, make):
+        a, b = make(0.0), make(1.1125369292536007e-308)
+        out = (a / b).abs()
+        ga, gb = lib_grad(lib, out, [a, b], create_graph=True)
+        (h,) = lib_grad(lib, ga * 0.0 + gb * 0.0, [b])
+        return float(h.data if isinstance(h, Value) else h)
+
+    def lib_grad(lib, out, inputs, create_graph=False):
+        if lib is None:
+            return autograd.grad(out, inputs, create_graph=create_graph)
+        return lib.autograd.grad(out, inputs, create_graph=create_graph)
+
+    assert math.isnan(hvp(None, Value))
+    if torch is not None:
+        assert hvp(torch, lambda x: torch.tensor(x, dtype=torch.float64,
+                                                 requires_grad=True)) == 0.0

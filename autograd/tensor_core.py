@@ -1148,7 +1148,8 @@ class Tensor(Conversions, InPlace, Node):
             return self._contributions(g, create_graph)
 
     def _contributions(self, g: Any, create_graph: bool) -> list:
-        # _vjp without the errstate (backward() sets it once for the whole sweep).
+        # _vjp without the errstate (backward() sets it once for the whole sweep). The
+        # hot path of every backward: one pass, no per-parent re-lookups.
         parents = self._parents
         rule = _RULES[self._op]
         need = [p._requires_grad for p in parents]
@@ -1163,19 +1164,21 @@ class Tensor(Conversions, InPlace, Node):
             grads = rule.vjp(math, g, out, ops[0], ops[1], self._arg, need)
         else:
             grads = rule.vjp(math, g, out, ops, self._arg, need)
-        result = []
-        for i, (p, n, c) in enumerate(zip(parents, need, grads)):
-            if not n or c is None:
-                result.append(None)
-                continue
-            data = p._data
-            if c.shape != data.shape:
-                c = unbroadcast(c, data.shape)
-            if c.dtype != data.dtype:
-                c = math.cast(c, data.dtype)
-            if STATE.anomaly:
-                check_backward(self, i, c)
-            result.append(c)
+        anomaly = STATE.anomaly
+        result = [None] * len(parents)
+        i = 0
+        for c in grads:
+            if c is not None and need[i]:
+                data = parents[i]._data
+                if c.shape != data.shape:
+                    c = unbroadcast(c, data.shape)
+                dtype = data.dtype
+                if c.dtype is not dtype and c.dtype != dtype:
+                    c = math.cast(c, dtype)
+                if anomaly:
+                    check_backward(self, i, c)
+                result[i] = c
+            i += 1
         return result
 
     def _wrap_gradient(self, g: Any, create_graph: bool) -> "Tensor":

@@ -92,6 +92,8 @@ def unbroadcast(grad: Any, shape: Tuple[int, ...]) -> Any:
     if gshape == shape:
         return grad
     lead = len(gshape) - len(shape)
+    if lead == 1 and gshape[1:] == shape and type(grad) is np.ndarray:
+        return np.add.reduce(grad, axis=0)  # a bias's gradient: the common case, one call
     if lead >= 0:
         ones = tuple(i + lead for i, n in enumerate(shape) if n == 1 and gshape[i + lead] != 1)
         if lead:
@@ -189,7 +191,9 @@ def _masked(g: np.ndarray, mask: np.ndarray) -> np.ndarray:
     on 0-d inputs, where the product is a NumPy scalar).
     """
     out = g * mask
-    if not np.isfinite(out).all():
+    # A sum is finite exactly when no element is inf or nan (an overflowing sum only
+    # sends a finite case down the exact path): one reduction instead of two calls.
+    if not math.isfinite(out.sum()):
         out = np.where(mask, g, np.zeros((), dtype=out.dtype))
     return out
 
@@ -458,7 +462,7 @@ def _leaky_relu(a: np.ndarray, slope: float) -> np.ndarray:
 
 
 _rule("relu", "ReLU", 1, lambda a, arg: np.maximum(a, 0),
-      lambda B, g, out, a, arg: B.mask(g, ~(B.raw(out) <= 0)),  # NaN passes, as PyTorch
+      lambda B, g, out, a, arg: B.mask(g, B.raw(out) != 0),  # out >= 0 or NaN; NaN passes
       SYMMETRIC)
 _rule("leaky_relu", "LeakyReLU", 1, _leaky_relu,
       lambda B, g, out, a, slope: _split(B, g, B.raw(a) > 0, g * slope), SYMMETRIC)

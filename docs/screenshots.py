@@ -1,11 +1,14 @@
 """Make the README's pictures of the explorer and the film (headless Chromium).
 
-    .venv/bin/python docs/screenshots.py          # writes docs/explorer.png and docs/film.png
+    .venv/bin/python docs/screenshots.py          # writes docs/explorer.png, film.png, torch_explorer.png
+    .venv/bin/python docs/screenshots.py film     # only the pictures named
 
 explorer.png: `glassgrad demo`'s explorer of the lecture neuron with w1 clicked (its path
 to the output in orange, the chain-rule sum beside it) and the pointer on o (the tooltip
 with ∂o/∂n). film.png: the films of two 10-layer MLPs on moons, sigmoid and ReLU/He, at
 their first step, side by side in one page (tests/test_film.py checks these numbers).
+torch_explorer.png: the README's traced PyTorch MLP (needs torch) in the explorer, the first
+layer's weight clicked and the pointer on the loss.
 Needs Playwright and the system Chromium (/usr/bin/chromium).
 """
 from __future__ import annotations
@@ -61,15 +64,46 @@ def film(chrome, folder: Path) -> None:
     page.close()
 
 
+def torch_explorer(chrome, folder: Path) -> None:
+    import torch
+    import torch.nn as tnn
+    import torch.nn.functional as F
+
+    torch.manual_seed(0)
+    model = tnn.Sequential(tnn.Linear(2, 3), tnn.Tanh(), tnn.Linear(3, 1))
+    x, y = torch.randn(4, 2), torch.randn(4, 1)
+    with viz.trace_torch(names={"x": x, "y": y}) as tape:
+        loss = F.mse_loss(model(x), y)
+    loss.backward()
+    tape.node(loss).label = "loss"
+    path = viz.explore(tape, title="a PyTorch model, traced").save(folder / "torch.html")
+    page = chrome.new_page(viewport={"width": 1280, "height": 640}, device_scale_factor=1)
+    page.goto(path.resolve().as_uri())
+    page.wait_for_function("window.glassgrad && window.glassgrad.ready")
+    page.locator('.gg-node[data-label="0.weight"]').first.click()
+    page.locator('.gg-node[data-label="loss"]').first.hover()
+    page.wait_for_selector(".gg-tip:not([hidden])")
+    page.screenshot(path=str(ROOT / "docs" / "torch_explorer.png"), full_page=True)
+    page.close()
+
+
+PICTURES = {"explorer": explorer, "film": film, "torch_explorer": torch_explorer}
+
+
 def main() -> None:
     from playwright.sync_api import sync_playwright
+    names = sys.argv[1:] or list(PICTURES)
+    unknown = [n for n in names if n not in PICTURES]
+    if unknown:
+        raise SystemExit(f"screenshots.py: no picture named {unknown[0]!r}; "
+                         f"choose from {', '.join(PICTURES)}")
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         chrome = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        explorer(chrome, Path(tmp))
-        film(chrome, Path(tmp))
+        for name in names:
+            PICTURES[name](chrome, Path(tmp))
         chrome.close()
-    for name in ("explorer.png", "film.png"):
-        print(f"wrote docs/{name} ({(ROOT / 'docs' / name).stat().st_size // 1000} KB)")
+    for name in names:
+        print(f"wrote docs/{name}.png ({(ROOT / 'docs' / f'{name}.png').stat().st_size // 1000} KB)")
 
 
 if __name__ == "__main__":

@@ -28,17 +28,23 @@ from test_film import deep_mlp, train  # noqa: E402
 import nn  # noqa: E402
 
 
-def explorer(chrome, folder: Path) -> None:
-    path = viz.explore(lecture_neuron(), params=["w1", "w2", "b"],
-                       title="o = tanh(x1*w1 + x2*w2 + b)").save(folder / "explorer.html")
+def shoot_explorer(chrome, path: Path, click: str, hover: str, picture: str) -> None:
+    """A saved explorer page with the node labelled `click` clicked (its blame paths lit)
+    and the pointer on `hover` (its tooltip shown), as docs/`picture`."""
     page = chrome.new_page(viewport={"width": 1280, "height": 640}, device_scale_factor=1)
     page.goto(path.resolve().as_uri())
     page.wait_for_function("window.glassgrad && window.glassgrad.ready")
-    page.locator('.gg-node[data-label="w1"]').first.click()
-    page.locator('.gg-node[data-label="o"]').first.hover()
+    page.locator(f'.gg-node[data-label="{click}"]').first.click()
+    page.locator(f'.gg-node[data-label="{hover}"]').first.hover()
     page.wait_for_selector(".gg-tip:not([hidden])")
-    page.screenshot(path=str(ROOT / "docs" / "explorer.png"), full_page=True)
+    page.screenshot(path=str(ROOT / "docs" / picture), full_page=True)
     page.close()
+
+
+def explorer(chrome, folder: Path) -> None:
+    path = viz.explore(lecture_neuron(), params=["w1", "w2", "b"],
+                       title="o = tanh(x1*w1 + x2*w2 + b)").save(folder / "explorer.html")
+    shoot_explorer(chrome, path, "w1", "o", "explorer.png")
 
 
 def film(chrome, folder: Path) -> None:
@@ -77,14 +83,7 @@ def torch_explorer(chrome, folder: Path) -> None:
     loss.backward()
     tape.node(loss).label = "loss"
     path = viz.explore(tape, title="a PyTorch model, traced").save(folder / "torch.html")
-    page = chrome.new_page(viewport={"width": 1280, "height": 640}, device_scale_factor=1)
-    page.goto(path.resolve().as_uri())
-    page.wait_for_function("window.glassgrad && window.glassgrad.ready")
-    page.locator('.gg-node[data-label="0.weight"]').first.click()
-    page.locator('.gg-node[data-label="loss"]').first.hover()
-    page.wait_for_selector(".gg-tip:not([hidden])")
-    page.screenshot(path=str(ROOT / "docs" / "torch_explorer.png"), full_page=True)
-    page.close()
+    shoot_explorer(chrome, path, "0.weight", "loss", "torch_explorer.png")
 
 
 PICTURES = {"explorer": explorer, "film": film, "torch_explorer": torch_explorer}
